@@ -1,0 +1,15 @@
+"""Shared fixtures: the read-only ../shared material, and the bundled sites served on loopback."""
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """Path of ../shared; tests that need it skip in a user's fresh clone, where it is absent."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared is absent (fresh clone): the shared development material is not here")
+    return SHARED
