@@ -1,0 +1,232 @@
+"""The ``veille`` command: thin wrappers over the crawler, matcher, store and Datasette."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from crawler.runner import PROJECT_ROOT
+
+DEFAULT_DB = "data/veille.db"
+DEFAULT_KEYWORDS = str(PROJECT_ROOT / "keywords.yml")
+METADATA = PROJECT_ROOT / "datasette-metadata.json"
+
+
+def _settings_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="-s")
+        overrides[name] = value
+    return overrides
+
+
+@click.group()
+@click.version_option(package_name="veille-formations")
+def main():
+    """Watch French library training calendars for digital-privacy sessions."""
+
+
+@main.command()
+@click.option("--sources", default="sources.yml", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database to write")
+@click.option("--only", multiple=True, metavar="ID", help="Crawl only this source (repeatable)")
+@click.option("-s", "settings", multiple=True, metavar="NAME=VALUE", help="Scrapy setting override (repeatable)")
+def crawl(sources, db, only, settings):
+    """Crawl the enabled sources, match and store their sessions."""
+    from crawler.report import format_summary
+    from crawler.runner import run_crawl
+    from crawler.store import open_db
+
+    overrides = _settings_overrides(settings)
+    run_id = run_crawl(sources, db, list(only), overrides)
+    database = open_db(db)
+    click.echo(format_summary(database, run_id, overrides.get("VEILLE_TODAY") or date.today().isoformat()))
+    if database["crawl_runs"].get(run_id)["status"] == "failed":
+        sys.exit(1)
+
+
+def _datasette_command(db: str, host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "datasette", "serve", db, "--metadata", str(METADATA),
+            "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "3000"]
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Listen address (127.0.0.1: this machine only)")
+@click.option("--port", default=8001, show_default=True)
+def serve(db, host, port):
+    """Serve the database with Datasette, the French metadata and the plugins."""
+    if not Path(db).exists():
+        raise click.ClickException(f"{db} does not exist: run `veille crawl` (or `veille demo`) first")
+    sys.exit(subprocess.call(_datasette_command(db, host, port)))
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Stop after the summary instead of serving Datasette")
+@click.option("--port", default=8001, show_default=True)
+@click.option("-s", "settings", multiple=True, metavar="NAME=VALUE", help="Scrapy setting override (repeatable)")
+def demo(db, no_serve, port, settings):
+    """Serve the bundled demo sites on loopback, crawl them, match, store, summarise, serve."""
+    from crawler.demo import run_demo
+
+    click.echo(run_demo(db, _settings_overrides(settings)))
+    if not no_serve:
+        click.echo(f"\nDatasette: http://127.0.0.1:{port}/  (Ctrl-C to stop)")
+        sys.exit(subprocess.call(_datasette_command(db, "127.0.0.1", port)))
+
+
+@main.command()
+@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"), help="Sessions to score, one JSON object per line")
+@click.option("--eval", "eval_file", type=click.File("r", encoding="utf-8"), help="Labelled sessions: print precision, recall, F1")
+@click.option("--keywords", default=DEFAULT_KEYWORDS, show_default=True, type=click.Path(exists=True, dir_okay=False))
+def match(jsonl, eval_file, keywords):
+    """Score sessions for digital privacy (and say why), or evaluate the matcher."""
+    from matchers import load_matcher
+
+    matcher = load_matcher(keywords)
+    if jsonl:
+        for line in jsonl:
+            if line.strip():
+                record = json.loads(line)
+                click.echo(json.dumps({"id": record.get("id"), **matcher.score(record).to_dict()}, ensure_ascii=False))
+    elif eval_file:
+        from matchers.evaluate import evaluate
+
+        report = evaluate(matcher, (json.loads(line) for line in eval_file if line.strip()))
+        click.echo(f"precision {report['precision']:.3f}  recall {report['recall']:.3f}  F1 {report['f1']:.3f}"
+                   f"  (tp {report['tp']}, fp {report['fp']}, fn {report['fn']})")
+        for label, rows in (("false positive", report["false_positives"]), ("false negative", report["false_negatives"])):
+            for row in rows:
+                click.echo(f"{label}: [{row['id']}] {row['title']} (score {row['score']:.0f}) {json.dumps(row['terms'], ensure_ascii=False)}")
+    else:
+        raise click.UsageError("give --jsonl FILE or --eval FILE")
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True)
+@click.option("--keywords", default=DEFAULT_KEYWORDS, show_default=True, type=click.Path(exists=True, dir_okay=False))
+def rematch(db, keywords):
+    """Rescore every stored session after keywords.yml changed; list relevance changes."""
+    from crawler.rematch import rematch as run_rematch
+
+    changed, version = run_rematch(db, keywords)
+    click.echo(f"keywords version {version}: {len(changed)} session(s) changed relevance")
+    for row in changed:
+        click.echo(f"  {'+' if row['relevant'] else '-'} {row['start'][:10]} {row['title']} (score {row['score']:.0f})")
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--ref", default=None, help="Day the page was read (YYYY-MM-DD); default today")
+@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"), help="Lines with id, text, ref")
+def dates(text, ref, jsonl):
+    """Parse French date words into start/end dates and times."""
+    from crawler.frdates import parse_dates
+
+    def parsed(words: str, ref_day: str | None) -> dict:
+        span = parse_dates(words, date.fromisoformat(ref_day) if ref_day else date.today())
+        return span.as_dict() if span else {"start_date": None, "end_date": None, "start_time": None, "end_time": None}
+
+    if jsonl:
+        for line in jsonl:
+            if line.strip():
+                case = json.loads(line)
+                click.echo(json.dumps({"id": case.get("id"), **parsed(case["text"], case.get("ref"))}, ensure_ascii=False))
+    elif text:
+        click.echo(json.dumps(parsed(text, ref), ensure_ascii=False))
+    else:
+        raise click.UsageError("give TEXT or --jsonl FILE")
+
+
+@main.command()
+@click.argument("path_or_url")
+@click.option("--format", "fmt", default="auto", show_default=True,
+              type=click.Choice(["auto", "jsonld", "ics", "feed", "tribe", "openagenda", "html", "pdf"]))
+@click.option("--ref", default=None, help="Reference day for dates without a year (YYYY-MM-DD); default today")
+def extract(path_or_url, fmt, ref):
+    """Print the sessions found in a file or URL, one JSON object per line."""
+    from crawler.extractors import detect
+    from crawler.extractors.base import ExtractError
+    from crawler.fetch import fetch
+
+    try:
+        body, url, content_type = fetch(path_or_url)
+        extraction = detect.extract(body, url, date.fromisoformat(ref) if ref else date.today(), content_type, format=fmt)
+    except (OSError, ExtractError) as error:
+        raise click.ClickException(f"{path_or_url}: {error}")
+    click.echo(f"strategy: {extraction.strategy}; {len(extraction.sessions)} session(s)", err=True)
+    for problem in extraction.problems:
+        click.echo(f"problem: {problem}", err=True)
+    for session in extraction.sessions:
+        click.echo(json.dumps(session, ensure_ascii=False))
+
+
+@main.group()
+def sources():
+    """Inspect the list of watched calendars (sources.yml)."""
+
+
+@sources.command("list")
+@click.option("--sources", "sources_file", default="sources.yml", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="Database holding the last health of each source")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per source")
+@click.option("--missing", is_flag=True, help="Only sources with no URL yet")
+@click.option("--unverified", is_flag=True, help="Only inferred URLs no crawl has confirmed yet")
+def sources_list(sources_file, db, as_json, missing, unverified):
+    """Every source with its kind, platform, enabled flag and last health."""
+    from crawler.sources import load_sources
+    from crawler.store import open_db
+
+    health = {}
+    if Path(db).exists():
+        health = {r["id"]: r for r in open_db(db).query(
+            "select id, last_success, last_error, last_sessions, confirmed_at, strategy from sources")}
+    rows = []
+    for s in load_sources(sources_file):
+        h = health.get(s.id, {})
+        if missing and s.url:
+            continue
+        if unverified and not (s.url and s.evidence == "inferred" and not h.get("confirmed_at")):
+            continue
+        rows.append({"id": s.id, "name": s.name, "kind": s.kind, "departement": s.departement, "region": s.region,
+                     "url": s.url, "platform": s.platform, "format": s.format, "enabled": s.enabled,
+                     "evidence": s.evidence, "unsupported": s.unsupported,
+                     "last_success": h.get("last_success"), "last_sessions": h.get("last_sessions"),
+                     "last_error": h.get("last_error"), "confirmed_at": h.get("confirmed_at")})
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for r in rows:
+        state = "on " if r["enabled"] else "off"
+        last = r["last_success"] or "never crawled"
+        click.echo(f"{state} {r['id']:<28} {r['kind']:<5} {(r['platform'] or '-')[:30]:<30} {last}  {r['url'] or '(no URL yet)'}")
+    click.echo(f"{len(rows)} source(s)", err=True)
+
+
+@main.group()
+def db():
+    """Inspect and export the database."""
+
+
+@db.command("stats")
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
+def db_stats(db_path):
+    """Row counts per table and sessions per source."""
+    from crawler.store import open_db
+
+    database = open_db(db_path)
+    for table in database.table_names():
+        if not table.startswith("sessions_fts"):
+            click.echo(f"{table:<18} {database[table].count}")
+    click.echo("")
+    for r in database.query(
+        "select source_id, count(*) n, sum(gone) gone from sessions group by source_id order by n desc"):
+        click.echo(f"{r['source_id']:<28} {r['n']:>6} sessions ({r['gone']} gone)")
+

@@ -1,0 +1,91 @@
+"""Item pipelines: validate -> match -> store.
+
+Sessions are kept in memory per source and written at the end of the crawl, one
+transaction per source, so a crash never leaves a source half-written.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+from scrapy.exceptions import DropItem
+
+from crawler.items import InvalidSession, validate
+from crawler.store import Store
+from matchers import load_matcher
+
+logger = logging.getLogger(__name__)
+
+
+class ValidatePipeline:
+    """Drop (and report, with its URL) any item that could not be stored whole."""
+
+    def process_item(self, item, spider):
+        try:
+            validate(item)
+        except InvalidSession as error:
+            spider.runs[item["source_id"]].error(item.get("url") or "", "invalid", f"{item.get('title')!r}: {error}")
+            raise DropItem(str(error)) from None
+        return item
+
+
+class MatchPipeline:
+    """Score each session for digital privacy, keeping the evidence."""
+
+    def __init__(self, keywords_path: str):
+        self.matcher = load_matcher(keywords_path)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get("VEILLE_KEYWORDS"))
+
+    def process_item(self, item, spider):
+        result = self.matcher.score(item)
+        item["match"] = {**result.to_dict(), "why": result.explain(), "keywords_version": self.matcher.version}
+        return item
+
+
+class StorePipeline:
+    """Write each source's sessions, matches and health to the database when the crawl ends."""
+
+    def __init__(self, db_path: str):
+        self.db_path = db_path
+        self.items: dict[str, list[dict]] = defaultdict(list)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get("VEILLE_DB"))
+
+    def open_spider(self, spider):
+        self.store = Store(self.db_path)
+        self.store.sync_sources(spider.sources.values())
+        self.run_id = self.store.start_run()
+        spider.run_id = self.run_id
+
+    def process_item(self, item, spider):
+        self.items[item["source_id"]].append(item)
+        return item
+
+    def close_spider(self, spider):
+        totals = {"sources_ok": 0, "sources_failed": 0, "sources_empty": 0,
+                  "sessions_new": 0, "sessions_changed": 0, "sessions_gone": 0, "pages": 0, "sources": {}}
+        for source_id, source in spider.sources.items():
+            health = spider.runs[source_id].summary()
+            items = _unique(self.items.get(source_id, []))
+            counts = self.store.save_source(self.run_id, source, items, health)
+            outcome = "failed" if health["failed"] else ("empty" if not items else "ok")
+            totals[f"sources_{outcome}"] += 1
+            totals["pages"] += health["pages"]
+            for key in ("new", "changed", "gone"):
+                totals[f"sessions_{key}"] += counts[key]
+            totals["sources"][source_id] = {"outcome": outcome, **counts, "pages": health["pages"],
+                                            "errors": len(health["errors"]), "strategy": health["strategy"]}
+        self.store.cluster_duplicates()
+        status = "failed" if spider.sources and totals["sources_failed"] == len(spider.sources) else "finished"
+        self.store.finish_run(self.run_id, totals, status)
+        logger.info("run %s %s: %s", self.run_id, status, {k: v for k, v in totals.items() if k != "sources"})
+
+
+def _unique(items: list[dict]) -> list[dict]:
+    """One item per id: the same session reached through two pages is stored once."""
+    return list({item["id"]: item for item in items}.values())

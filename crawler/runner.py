@@ -1,0 +1,37 @@
+"""Run a crawl in this process: project settings, per-run overrides, the calendar spider."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+
+from crawler.store import open_db
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def crawl_settings(sources: str, db: str, overrides: dict[str, str] | None = None):
+    """Scrapy settings of crawler/settings.py, with the run's files and ``-s`` overrides."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    settings = get_project_settings()
+    settings.set("VEILLE_SOURCES", str(sources), priority="cmdline")
+    settings.set("VEILLE_DB", str(db), priority="cmdline")
+    if not Path(settings.get("VEILLE_KEYWORDS")).is_absolute():
+        # keywords.yml ships with the code: find it wherever the command is run from.
+        settings.set("VEILLE_KEYWORDS", str(PROJECT_ROOT / settings.get("VEILLE_KEYWORDS")), priority="project")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def run_crawl(sources: str, db: str, only: list[str] | None = None, overrides: dict[str, str] | None = None) -> int:
+    """Crawl the enabled sources (or ``only`` those ids) into ``db``; returns the crawl run id.
+
+    Twisted's reactor cannot restart: call this once per process.
+    """
+    process = CrawlerProcess(crawl_settings(sources, db, overrides))
+    process.crawl("calendar", only=",".join(only) if only else None)
+    process.start()
+    return open_db(db).execute("select max(id) from crawl_runs").fetchone()[0]

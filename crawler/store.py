@@ -1,0 +1,285 @@
+"""The database: schema and migrations, per-source upserts, history of changes, dedup.
+
+One SQLite file (WAL mode, so Datasette reads while a crawl writes). Each source's
+results are written in one transaction: a crash mid-crawl leaves every earlier
+source whole and the unfinished one untouched.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+from rapidfuzz import fuzz
+
+SCHEMA_VERSION = 1
+TRACKED_FIELDS = ("title", "start", "end", "place", "status", "url")  # each change is written to session_changes
+MISSING_RUNS_BEFORE_GONE = 2
+TRIAGE_STATES = ("à contacter", "contacté", "inscrit", "pas pertinent")
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _create_v1(db: sqlite_utils.Database) -> None:
+    db["sources"].create(
+        {
+            "id": str, "name": str, "kind": str, "departement": str, "region": str, "url": str,
+            "platform": str, "format": str, "enabled": int, "evidence": str, "notes": str, "unsupported": str,
+            "strategy": str, "last_run_id": int, "last_success": str, "last_error": str,
+            "last_sessions": int, "confirmed_at": str,
+        },
+        pk="id",
+    )
+    db["crawl_runs"].create(
+        {
+            "id": int, "started_at": str, "finished_at": str, "status": str, "sources_ok": int,
+            "sources_failed": int, "sources_empty": int, "sessions_new": int, "sessions_changed": int,
+            "sessions_gone": int, "keywords_version": str, "report": str,
+        },
+        pk="id",
+    )
+    db["source_runs"].create(
+        {
+            "run_id": int, "source_id": str, "pages": int, "items": int, "upcoming": int, "errors": int,
+            "missing_fields": str, "strategy": str, "finish_reason": str, "duration": float, "health": str,
+        },
+        pk=("run_id", "source_id"),
+        foreign_keys=[("run_id", "crawl_runs", "id"), ("source_id", "sources", "id")],
+    )
+    db["crawl_errors"].create(
+        {"id": int, "run_id": int, "source_id": str, "url": str, "kind": str, "message": str, "at": str},
+        pk="id",
+        foreign_keys=[("run_id", "crawl_runs", "id"), ("source_id", "sources", "id")],
+    )
+    db["sessions"].create(
+        {
+            "id": str, "source_id": str, "uid": str, "title": str, "description": str, "start": str,
+            "end": str, "start_date": str, "month": str, "all_day": int, "occurrences": str, "place": str,
+            "organiser": str, "url": str, "status": str, "date_text": str, "registration_deadline": str,
+            "audience": str, "departement": str, "region": str, "fetched_at": str, "first_seen": str,
+            "last_seen": str, "updated_at": str, "missing_runs": int, "gone": int, "cluster_id": str,
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id")],
+        defaults={"missing_runs": 0, "gone": 0},
+    )
+    db["matches"].create(
+        {
+            "session_id": str, "score": float, "relevant": int, "terms": str, "why": str,
+            "keywords_version": str, "matched_at": str,
+        },
+        pk="session_id",
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db["session_changes"].create(
+        {"id": int, "session_id": str, "run_id": int, "changed_at": str, "field": str, "old_value": str, "new_value": str},
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id"), ("run_id", "crawl_runs", "id")],
+    )
+    db["triage"].create(
+        {"session_id": str, "state": str, "note": str, "by": str, "at": str},
+        pk="session_id",
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db["alerts"].create(
+        {"id": int, "subscriber": str, "session_id": str, "change_key": str, "sent_at": str},
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db["alerts"].create_index(["subscriber", "session_id", "change_key"], unique=True)
+    db["sessions"].create_index(["source_id"])
+    db["sessions"].create_index(["start_date"])
+    db["sessions"].create_index(["cluster_id"])
+    db["matches"].create_index(["relevant", "score"])
+    db["session_changes"].create_index(["session_id"])
+    db["crawl_errors"].create_index(["run_id", "source_id"])
+    # remove_diacritics: a search for "privee" finds "privée", as volunteers type without accents.
+    db["sessions"].enable_fts(
+        ["title", "description", "place", "organiser"], create_triggers=True, tokenize="unicode61 remove_diacritics 2"
+    )
+
+
+MIGRATIONS = {1: _create_v1}  # version -> function bringing the database from version-1 to version
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating or upgrading) the database in WAL mode with a busy timeout."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = sqlite_utils.Database(conn)
+    db.enable_wal()
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        with db.conn:
+            MIGRATIONS[target](db)
+            db.execute(f"PRAGMA user_version = {target}")
+    return db
+
+
+class Store:
+    """Reads and writes veille's tables; the only module that writes SQL."""
+
+    def __init__(self, path: str | Path):
+        self.db = open_db(path)
+
+    # --- sources and runs -------------------------------------------------------------
+    def sync_sources(self, sources) -> None:
+        """Copy the configuration of sources.yml into ``sources``, keeping crawl history columns."""
+        rows = [
+            {
+                "id": s.id, "name": s.name, "kind": s.kind, "departement": s.departement, "region": s.region,
+                "url": s.url, "platform": s.platform, "format": s.format, "enabled": int(s.enabled),
+                "evidence": s.evidence, "notes": s.notes, "unsupported": s.unsupported,
+            }
+            for s in sources
+        ]
+        with self.db.conn:
+            self.db["sources"].upsert_all(rows, pk="id")
+
+    def start_run(self, keywords_version: str | None = None) -> int:
+        with self.db.conn:
+            return self.db["crawl_runs"].insert(
+                {"started_at": utcnow(), "status": "running", "keywords_version": keywords_version}
+            ).last_pk
+
+    def finish_run(self, run_id: int, summary: dict, status: str) -> None:
+        counts = {k: summary.get(k, 0) for k in (
+            "sources_ok", "sources_failed", "sources_empty", "sessions_new", "sessions_changed", "sessions_gone")}
+        with self.db.conn:
+            self.db["crawl_runs"].update(
+                run_id, {"finished_at": utcnow(), "status": status, "report": json.dumps(summary, ensure_ascii=False), **counts}
+            )
+
+    # --- one source's results, in one transaction -------------------------------------
+    def save_source(self, run_id: int, source, items: list[dict], health: dict) -> dict:
+        """Upsert a source's sessions, record changes, age missing ones, store its health.
+
+        A failed crawl (``health["failed"]``) changes none of the source's sessions.
+        Returns counts ``{"new", "changed", "gone", "seen"}``.
+        """
+        now = utcnow()
+        counts = {"new": 0, "changed": 0, "gone": 0, "seen": len(items)}
+        with self.db.conn:
+            for error in health.get("errors", []):
+                self.db["crawl_errors"].insert({"run_id": run_id, "source_id": source.id, "at": now, **error})
+            if not health.get("failed"):
+                seen = set()
+                for item in items:
+                    seen.add(item["id"])
+                    counts[self._upsert_session(run_id, source, item, now)] += 1
+                    if item.get("match"):
+                        self._upsert_match(item["id"], item["match"], now)
+                counts["gone"] = self._age_missing(source.id, seen)
+            self.db["source_runs"].insert(
+                {"run_id": run_id, "source_id": source.id, **{k: health.get(k) for k in (
+                    "pages", "items", "upcoming", "strategy", "finish_reason", "duration", "health")},
+                 "errors": len(health.get("errors", [])),
+                 "missing_fields": json.dumps(health.get("missing_fields", {}))},
+                replace=True,
+            )
+            update = {"last_run_id": run_id, "strategy": health.get("strategy")}
+            if health.get("failed"):
+                update["last_error"] = (health.get("errors") or [{}])[-1].get("message")
+            else:
+                update.update(last_success=now, last_sessions=len(items))
+                if items:
+                    update["confirmed_at"] = now
+            self.db["sources"].update(source.id, update)
+        return counts
+
+    def _upsert_session(self, run_id: int, source, item: dict, now: str) -> str:
+        row = {
+            **{k: item.get(k) for k in (
+                "id", "source_id", "uid", "title", "description", "start", "end", "place", "organiser", "url",
+                "status", "date_text", "registration_deadline", "audience", "fetched_at")},
+            "all_day": int(bool(item.get("all_day"))),
+            "occurrences": json.dumps(item.get("occurrences") or [], ensure_ascii=False),
+            "start_date": item["start"][:10],
+            "month": item["start"][:7],
+            "departement": source.departement,
+            "region": source.region,
+            "last_seen": now,
+            "missing_runs": 0,
+            "gone": 0,
+        }
+        old = next(self.db.query("select * from sessions where id = ?", [row["id"]]), None)
+        if old is None:
+            self.db["sessions"].insert({**row, "first_seen": now, "updated_at": now})
+            return "new"
+        changes = [
+            {"session_id": row["id"], "run_id": run_id, "changed_at": now, "field": f,
+             "old_value": old[f], "new_value": row[f]}
+            for f in TRACKED_FIELDS if (old[f] or None) != (row[f] or None)
+        ]
+        if changes:
+            self.db["session_changes"].insert_all(changes)
+            row["updated_at"] = now
+        if changes or any(old[k] != v for k, v in row.items() if k not in ("last_seen", "fetched_at")):
+            self.db["sessions"].update(row["id"], row)
+        else:
+            self.db.execute(
+                "update sessions set last_seen = ?, fetched_at = ? where id = ?", [now, row["fetched_at"], row["id"]]
+            )
+        return "changed" if changes else "unchanged"
+
+    def _age_missing(self, source_id: str, seen: set[str]) -> int:
+        """Count a miss for each session not seen; the second miss in a row makes it ``gone``."""
+        missing = [
+            r["id"] for r in self.db.query("select id from sessions where source_id = ? and gone = 0", [source_id])
+            if r["id"] not in seen
+        ]
+        gone = 0
+        for session_id in missing:
+            self.db.execute("update sessions set missing_runs = missing_runs + 1 where id = ?", [session_id])
+            if self.db.execute(
+                "update sessions set gone = 1 where id = ? and missing_runs >= ?", [session_id, MISSING_RUNS_BEFORE_GONE]
+            ).rowcount:
+                gone += 1
+        return gone
+
+    # --- matches ----------------------------------------------------------------------
+    def save_match(self, session_id: str, match: dict) -> None:
+        """Store a match result (``score``, ``relevant``, ``terms``, ``why``, ``keywords_version``)."""
+        with self.db.conn:
+            self._upsert_match(session_id, match, utcnow())
+
+    def _upsert_match(self, session_id: str, match: dict, now: str) -> None:
+        self.db["matches"].upsert(
+            {"session_id": session_id, "score": match["score"], "relevant": int(match["relevant"]),
+             "terms": json.dumps(match["terms"], ensure_ascii=False), "why": match.get("why"),
+             "keywords_version": match.get("keywords_version"), "matched_at": now},
+            pk="session_id",
+        )
+
+    # --- cross-source duplicates ------------------------------------------------------
+    def cluster_duplicates(self, title_threshold: float = 80, place_threshold: float = 70) -> int:
+        """Give one ``cluster_id`` to sessions of different sources on the same day, in the same
+        town, with titles alike: lists and alerts show them once with both links."""
+        rows = list(self.db.query(
+            "select id, source_id, start_date, title, place from sessions where gone = 0 order by start_date, id"))
+        cluster = {r["id"]: r["id"] for r in rows}
+        by_day: dict[str, list[dict]] = {}
+        for r in rows:
+            by_day.setdefault(r["start_date"], []).append(r)
+        for same_day in by_day.values():
+            for i, a in enumerate(same_day):
+                for b in same_day[i + 1:]:
+                    if a["source_id"] == b["source_id"]:
+                        continue
+                    alike = fuzz.token_set_ratio(a["title"], b["title"], processor=str.lower) >= title_threshold
+                    same_town = not a["place"] or not b["place"] or fuzz.partial_ratio(
+                        a["place"].lower(), b["place"].lower()) >= place_threshold
+                    if alike and same_town:
+                        cluster[b["id"]] = cluster[a["id"]]
+        with self.db.conn:
+            self.db.execute("update sessions set cluster_id = id")
+            for session_id, cluster_id in cluster.items():
+                if session_id != cluster_id:
+                    self.db.execute("update sessions set cluster_id = ? where id = ?", [cluster_id, session_id])
+        return sum(1 for k, v in cluster.items() if k != v)
