@@ -210,6 +210,48 @@ def sources_list(sources_file, db, as_json, missing, unverified):
     click.echo(f"{len(rows)} source(s)", err=True)
 
 
+@sources.command("check")
+@click.argument("target", metavar="ID|URL")
+@click.option("--sources", "sources_file", default="sources.yml", show_default=True, type=click.Path(dir_okay=False))
+@click.option("-s", "settings", multiple=True, metavar="NAME=VALUE", help="Scrapy setting override (repeatable)")
+def sources_check(target, sources_file, settings):
+    """Crawl one source (or any URL) now and print the strategy, pages, sessions and problems."""
+    from crawler.check import check, format_check, source_for
+
+    try:
+        source = source_for(target, sources_file)
+    except (ValueError, OSError) as error:
+        raise click.ClickException(str(error))
+    result = check(source, _settings_overrides(settings))
+    click.echo(format_check(source, result))
+    if not result["sessions"]:
+        raise click.ClickException(f"{source.url} gave no session: check the URL, or the format in sources.yml")
+
+
+@sources.command("discover")
+@click.argument("url")
+def sources_discover(url):
+    """Propose candidate training pages (sitemap, "formations", "agenda"...) from a home page."""
+    from urllib.parse import urljoin
+
+    from crawler.discover import candidates
+    from crawler.fetch import fetch
+
+    try:
+        home, home_url, _ = fetch(url)
+    except OSError as error:
+        raise click.ClickException(f"{url}: {error}")
+    try:
+        sitemap = fetch(urljoin(home_url, "/sitemap.xml"))[0]
+    except OSError:
+        sitemap = None  # most BD sites publish none
+    found = candidates(home, home_url, sitemap)
+    if not found:
+        raise click.ClickException(f"no candidate training page found from {url}")
+    for c in found:
+        click.echo(f"{c['score']:>3}  {c['url']}  {c['text']}")
+
+
 @main.group()
 def db():
     """Inspect and export the database."""
@@ -229,4 +271,26 @@ def db_stats(db_path):
     for r in database.query(
         "select source_id, count(*) n, sum(gone) gone from sessions group by source_id order by n desc"):
         click.echo(f"{r['source_id']:<28} {r['n']:>6} sessions ({r['gone']} gone)")
+
+
+@db.command("export")
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
+@click.option("--format", "fmt", default="csv", show_default=True, type=click.Choice(["csv", "json"]))
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout)")
+def db_export(db_path, fmt, output):
+    """Export sessions with their match (score, relevance, why) as CSV or JSON."""
+    import csv
+
+    from crawler.store import open_db
+
+    rows = list(open_db(db_path).query(
+        "select s.*, m.score, m.relevant, m.why, m.terms, m.keywords_version "
+        "from sessions s left join matches m on m.session_id = s.id order by s.start"))
+    if fmt == "json":
+        json.dump(rows, output, ensure_ascii=False, indent=1)
+        output.write("\n")
+    elif rows:
+        writer = csv.DictWriter(output, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
 

@@ -16,7 +16,7 @@ WATCHED_FIELDS = ("description", "place", "organiser", "url")  # a field that su
 class SourceRun:
     source_id: str
     pages_requested: int = 0
-    pages: int = 0  # pages fetched and read
+    pages: int = 0  # pages fetched and read (an unreadable page does not count)
     items: int = 0
     upcoming: int = 0
     beyond_horizon: int = 0

@@ -20,11 +20,19 @@ logger = logging.getLogger(__name__)
 class ValidatePipeline:
     """Drop (and report, with its URL) any item that could not be stored whole."""
 
-    def process_item(self, item, spider):
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
         try:
             validate(item)
         except InvalidSession as error:
-            spider.runs[item["source_id"]].error(item.get("url") or "", "invalid", f"{item.get('title')!r}: {error}")
+            run = self.crawler.spider.runs[item["source_id"]]
+            run.error(item.get("url") or "", "invalid", f"{item.get('title')!r}: {error}")
             raise DropItem(str(error)) from None
         return item
 
@@ -39,7 +47,7 @@ class MatchPipeline:
     def from_crawler(cls, crawler):
         return cls(crawler.settings.get("VEILLE_KEYWORDS"))
 
-    def process_item(self, item, spider):
+    def process_item(self, item):
         result = self.matcher.score(item)
         item["match"] = {**result.to_dict(), "why": result.explain(), "keywords_version": self.matcher.version}
         return item
@@ -48,25 +56,28 @@ class MatchPipeline:
 class StorePipeline:
     """Write each source's sessions, matches and health to the database when the crawl ends."""
 
-    def __init__(self, db_path: str):
-        self.db_path = db_path
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.db_path = crawler.settings.get("VEILLE_DB")
         self.items: dict[str, list[dict]] = defaultdict(list)
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("VEILLE_DB"))
+        return cls(crawler)
 
-    def open_spider(self, spider):
+    def open_spider(self):
+        spider = self.crawler.spider
         self.store = Store(self.db_path)
         self.store.sync_sources(spider.sources.values())
         self.run_id = self.store.start_run()
         spider.run_id = self.run_id
 
-    def process_item(self, item, spider):
+    def process_item(self, item):
         self.items[item["source_id"]].append(item)
         return item
 
-    def close_spider(self, spider):
+    def close_spider(self):
+        spider = self.crawler.spider
         totals = {"sources_ok": 0, "sources_failed": 0, "sources_empty": 0,
                   "sessions_new": 0, "sessions_changed": 0, "sessions_gone": 0, "pages": 0, "sources": {}}
         for source_id, source in spider.sources.items():

@@ -161,10 +161,10 @@ class Store:
         """Upsert a source's sessions, record changes, age missing ones, store its health.
 
         A failed crawl (``health["failed"]``) changes none of the source's sessions.
-        Returns counts ``{"new", "changed", "gone", "seen"}``.
+        Returns counts ``{"new", "changed", "unchanged", "gone"}``.
         """
         now = utcnow()
-        counts = {"new": 0, "changed": 0, "gone": 0, "seen": len(items)}
+        counts = {"new": 0, "changed": 0, "unchanged": 0, "gone": 0}
         with self.db.conn:
             for error in health.get("errors", []):
                 self.db["crawl_errors"].insert({"run_id": run_id, "source_id": source.id, "at": now, **error})

@@ -7,18 +7,28 @@ from crawler.sites import SiteServer
 RGPD = "ara-2026-12-08-rgpd@livre-occitalpes.example"
 
 
+def read(path):
+    with open(path, encoding="utf-8", newline="") as f:  # keep iCalendar's CRLF line ends
+        return f.read()
+
+
+def write(path, text):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+
+
 def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
+    text = read(path)
     assert old in text, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    write(path, text.replace(old, new))
 
 
 def remove_event(path, uid):
-    text = path.read_text(encoding="utf-8")
+    text = read(path)
     start = text.index(f"UID:{uid}")
     begin = text.rindex("BEGIN:VEVENT", 0, start)
-    end = text.index("END:VEVENT", start) + len("END:VEVENT\r\n")
-    path.write_text(text[:begin] + text[end:], encoding="utf-8")
+    end = text.index("END:VEVENT\r\n", start) + len("END:VEVENT\r\n")
+    write(path, text[:begin] + text[end:])
 
 
 @pytest.fixture()
@@ -36,10 +46,9 @@ def history(tmp_path):
     db = tmp_path / "veille.db"
     ics = site / "agenda.ics"
     # The mirror announces the Riom café too, worded differently.
-    mirror_ics = ics.read_text(encoding="utf-8")
-    (mirror / "cal.ics").write_text(mirror_ics.replace("UID:ara-", "UID:mirror-ara-").replace(
+    write(mirror / "cal.ics", read(ics).replace("UID:ara-", "UID:mirror-ara-").replace(
         "Café numérique : traceurs, cookies et applis espionnes",
-        "Café numérique - traceurs, cookies et applis espionnes !"), encoding="utf-8")
+        "Café numérique - traceurs, cookies et applis espionnes !"))
     runs = {}
     try:
         runs["first"] = crawl(sources, db)
@@ -47,9 +56,9 @@ def history(tmp_path):
         edit(ics, "DTSTART;TZID=Europe/Paris:20270112T093000", "DTSTART;TZID=Europe/Paris:20270119T093000")
         edit(ics, "DTEND;TZID=Europe/Paris:20270112T170000", "DTEND;TZID=Europe/Paris:20270119T170000")
         edit(ics, "SUMMARY:Construire son budget d'acquisition", "SUMMARY:Construire et défendre son budget d'acquisition")
-        text = ics.read_text(encoding="utf-8")
+        text = read(ics)
         rgpd = text.index(f"UID:{RGPD}")
-        ics.write_text(text[:rgpd] + text[rgpd:].replace("STATUS:CONFIRMED", "STATUS:CANCELLED", 1), encoding="utf-8")
+        write(ics, text[:rgpd] + text[rgpd:].replace("STATUS:CONFIRMED", "STATUS:CANCELLED", 1))
         remove_event(ics, "ara-2027-05-18-cyber@livre-occitalpes.example")
         runs["second"] = crawl(sources, db)
         gone_after_one_miss = rows(db, "select gone from sessions where uid like 'ara-2027-05-18%'")[0]["gone"]

@@ -87,7 +87,8 @@ class CalendarSpider(scrapy.Spider):
         try:
             extraction = detect.extract(response.body, response.url, self.today, content_type, format=source.format)
         except ExtractError as error:
-            run.pages += 1
+            # Not counted as read: a source whose only page is broken has failed, and its
+            # stored sessions must not start ageing towards "gone".
             run.error(response.url, "unreadable", str(error))
             return
         run.pages += 1

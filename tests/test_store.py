@@ -1,0 +1,94 @@
+"""The store, one behaviour per test, on a fresh real SQLite file."""
+import shutil
+import sqlite3
+
+import pytest
+
+from conftest import ROOT
+from crawler.sources import Source
+from crawler.store import SCHEMA_VERSION, Store
+
+SOURCE = Source(id="bd-63", name="Médiathèque départementale du Puy-de-Dôme", kind="bd", departement="63",
+                region="Auvergne-Rhône-Alpes", url="https://md.puy-de-dome.fr/formations")
+OK = {"pages": 1, "items": 1, "errors": []}
+
+
+def item(sid="a", **fields):
+    return {
+        "id": sid, "source_id": "bd-63", "uid": None, "title": "Protéger la vie privée des usagers",
+        "description": "Atelier", "start": "2027-03-04T09:30:00+01:00", "end": None, "all_day": False,
+        "occurrences": [], "place": "Riom", "organiser": SOURCE.name, "url": f"https://md.puy-de-dome.fr/{sid}",
+        "status": "scheduled", "date_text": "4 mars 2027", "registration_deadline": None, "audience": None,
+        "fetched_at": "2026-11-25T08:00:00+00:00",
+        "match": {"score": 80.0, "relevant": True, "terms": [], "why": "", "keywords_version": "k1"}, **fields,
+    }
+
+
+@pytest.fixture()
+def store(tmp_path):
+    s = Store(tmp_path / "veille.db")
+    s.sync_sources([SOURCE])
+    return s
+
+
+def save(store, items, health=OK):
+    run = store.start_run()
+    return store.save_source(run, SOURCE, items, health)
+
+
+def test_database_is_in_wal_mode_with_a_busy_timeout(store):
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+def test_full_text_search_ignores_accents(store):
+    save(store, [item()])
+    hits = store.db.execute("select rowid from sessions_fts where sessions_fts match 'privee'").fetchall()
+    assert len(hits) == 1
+
+
+def test_upsert_keeps_triage_and_first_seen(store):
+    save(store, [item()])
+    first_seen = store.db["sessions"].get("a")["first_seen"]
+    store.db["triage"].insert({"session_id": "a", "state": "contacté", "note": "", "by": "alice", "at": "x"})
+    counts = save(store, [item(description="Atelier pratique")])
+    assert counts["changed"] == 0  # description is not a tracked field, but it is updated
+    assert store.db["sessions"].get("a")["description"] == "Atelier pratique"
+    assert store.db["sessions"].get("a")["first_seen"] == first_seen
+    assert store.db["triage"].get("a")["state"] == "contacté"
+
+
+def test_failed_crawl_changes_none_of_the_sources_sessions(store):
+    save(store, [item()])
+    failed = {"pages": 0, "items": 0, "failed": True,
+              "errors": [{"url": SOURCE.url, "kind": "http", "message": "HTTP 503"}]}
+    for _ in range(3):
+        save(store, [], failed)
+    row = store.db["sessions"].get("a")
+    assert (row["gone"], row["missing_runs"]) == (0, 0)
+    assert store.db["sources"].get("bd-63")["last_error"] == "HTTP 503"
+    assert store.db["crawl_errors"].count == 3
+
+
+def test_reappearing_session_comes_back(store):
+    save(store, [item()])
+    save(store, [])
+    save(store, [])
+    assert store.db["sessions"].get("a")["gone"] == 1
+    save(store, [item()])
+    assert store.db["sessions"].get("a")["gone"] == 0
+
+
+def test_database_of_the_first_schema_upgrades_without_loss(tmp_path):
+    db = tmp_path / "old.db"
+    shutil.copy(ROOT / "tests" / "fixtures" / "veille-schema-v1.db", db)
+    before = sqlite3.connect(db)
+    tables = ("sessions", "matches", "triage", "alerts", "crawl_runs", "sources")
+    counts = {t: before.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
+    triage = before.execute("select * from triage").fetchall()
+    before.close()
+    store = Store(db)
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert {t: store.db[t].count for t in tables} == counts
+    assert store.db.execute("select * from triage").fetchall() == triage
+    assert store.db.execute("select count(*) from sessions_fts where sessions_fts match 'privee'").fetchone()[0] == 1
