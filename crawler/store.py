@@ -15,7 +15,7 @@ import sqlite_utils
 from rapidfuzz import fuzz
 
 SCHEMA_VERSION = 1
-TRACKED_FIELDS = ("title", "start", "end", "place", "status", "url")  # each change is written to session_changes
+TRACKED_FIELDS = ("title", "start", "end", "place", "status")  # each change is written to session_changes (a new URL is not news)
 MISSING_RUNS_BEFORE_GONE = 2
 TRIAGE_STATES = ("à contacter", "contacté", "inscrit", "pas pertinent")
 

@@ -38,6 +38,14 @@ def site_of(url: str) -> str:
     return url_key(url).split("/", 1)[0]
 
 
+def identity_on_site(value: str, site_url: str) -> str:
+    """What identifies a session within its source: a URL of the source's own site loses its
+    host, so ids survive a move to https or a new domain (and the demo's random ports)."""
+    if value.startswith(("http://", "https://")) and site_of(value) == site_of(site_url):
+        return "/" + url_key(value).partition("/")[2]
+    return value
+
+
 class CalendarSpider(scrapy.Spider):
     name = "calendar"
 
@@ -115,7 +123,9 @@ class CalendarSpider(scrapy.Spider):
                 continue
             # The source's own id when it has one; else the page, and the position on it when a
             # page announces several sessions: never the date or title, which change.
-            identity = raw.get("uid") or url_key(page_url) + (f"#{index}" if len(sessions) > 1 else "")
+            identity = identity_on_site(raw.get("uid") or page_url, source.url)
+            if not raw.get("uid") and len(sessions) > 1:
+                identity += f"#{index}"
             item = {k: v for k, v in raw.items() if k != "uid"}
             item.update(
                 id=session_id(source.id, identity),
