@@ -12,9 +12,10 @@ from bs4 import BeautifulSoup
 
 # Words the real BD and ABF sites use for their training sections (see ../shared/sources/REPORT.md):
 # "formations/s-inscrire", "se-former", "journées professionnelles", "espace-pro", "agenda"...
+# Not "catalogue": on a library site it is the OPAC, not the training catalogue.
 CLUES = {
     "formation": 5, "se former": 5, "se-former": 5, "journee professionnelle": 5, "journees professionnelles": 5,
-    "journee d'etude": 5, "journees d'etude": 5, "stage": 3, "catalogue": 3, "espace pro": 4, "espace-pro": 4,
+    "journee d'etude": 5, "journees d'etude": 5, "stage": 3,"espace pro": 4, "espace-pro": 4,
     "agenda": 3, "calendrier": 3, "rencontres professionnelles": 4, "actus-pros": 3, "programme": 2,
     "evenement": 1, "ics": 2, "feed": 2,
 }

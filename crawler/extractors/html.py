@@ -1,0 +1,338 @@
+"""Sessions announced in the words of plain HTML pages (no schema.org, no feed).
+
+Three page shapes are read, after the page kind is judged:
+
+* a calendar list (the shared BD Joomla template's ``formations/s-inscrire``, a WordPress
+  home): titles linking to detail pages -> only links to follow (detail pages, ``?start=N``,
+  ``/page/N/``); the list's own date lines would only duplicate the detail pages;
+* a detail page or post announcing one session: title from the ``h1``, the first session
+  date line of the body, "Lieu :", "Public :", "Date limite d'inscription :";
+* a post announcing several study days: each heading (``h2``-``h4`` or a bold line)
+  followed by its own date line is one session.
+
+Reports of past sessions ("retour de formation", "s'est déroulée", "compte rendu") and
+legal "données personnelles" pages give no session: most stored BD pages are reports, and
+every portal has an RGPD notice that would look like a privacy training.
+:func:`article_sessions` is also what ``feeds.py`` runs on each entry's HTML.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+
+from crawler import textinfo
+from crawler.extractors.base import Extraction, new_session
+from crawler.frdates import find_dates, fold, parse_dates
+
+_BLOCKS = ["p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "td", "th",
+           "blockquote", "section", "article", "header", "footer", "ul", "ol", "dl", "table",
+           "tr", "figure", "figcaption", "pre", "address", "main"]
+_HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
+_NOISE = ["script", "style", "noscript", "template", "form", "nav", "aside", "iframe", "svg"]
+_BODY_SELECTORS = ['[itemprop="articleBody"]', ".entry-content", ".item-page", "article",
+                   "main", "#content", "body"]
+
+# Lines whose date is not the session's: "Publié le 14 septembre 2026", "Mise à jour du
+# 20 novembre : ce café ABF est reporté", "Date limite d'inscription : 17 décembre 2026".
+_NOT_SESSION_DATE = re.compile(
+    r"^\W*(?:publie|mise? a jour|modifie|derniere mise a jour|date de publication|cree le)"
+    r"|date limite|cloture des inscriptions|inscri\w*(?: [\w']+){0,3}? (?:avant|jusqu'|au plus tard)"
+)
+# Date words the parser could not read ("31 février 2025"): reported, never guessed.
+_DATE_LIKE = re.compile(
+    r"\b\d{1,2}(?:er)?\s+(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre"
+    r"|novembre|decembre)(?:\s+\d{4})?\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+)
+_LEGAL_TITLES = {"mentions legales", "donnees personnelles", "politique de confidentialite",
+                 "protection des donnees personnelles", "protection des donnees",
+                 "traitement des donnees", "gestion des cookies", "cookies", "vie privee et cookies",
+                 "conditions generales d'utilisation", "informations legales"}
+_LEGAL_SEGMENTS = {"mentions-legales", "donnees-personnelles", "politique-de-confidentialite",
+                   "protection-des-donnees", "traitement-des-donnees", "cookies"}
+_REPORT_TITLE = re.compile(r"^\W*(?:retours? sur|retours? de formation|compte[- ]rendu|bilan d"
+                           r"|cr (?:du|de la)|ce qu'il faut retenir)")
+_REPORT_SEGMENTS = ("retour-de-formation", "retours-de-formation", "compte-rendu", "comptes-rendus")
+_REPORT_VERBS = re.compile(r"\bs'est (?:deroulee?|tenue?)s?\b|\bse sont (?:deroulee?s|tenue?s)\b"
+                           r"|\bont participe\b|\ba reuni\b")
+# "ANNULÉ – Bébés lecteurs : ..." : the status goes to ``status``, not into the title.
+_STATUS_PREFIX = re.compile(r"^\W*(?:annulee?s?|reportee?s?|complete?s?)\W*[-–—:]\s*")
+_VENUE_LINE = re.compile(r"^(?:mediatheque|bibliotheque|salle|maison|espace|centre|auditorium"
+                         r"|archives|mairie|universite|college|lycee|pole|musee|tiers-lieu)\b")
+_PAGINATION_HREF = re.compile(r"[?&](?:start|page|p2)=\d+|/page/\d+/?$")
+_PAGINATION_TEXT = {"suivant", "suivante", "page suivante", "precedent", "page precedente",
+                    "articles plus anciens", "articles plus recents", "»", "›", "«", "‹"}
+_SKIPPED_LINKS = re.compile(r"[?&](?:tmpl=component|print=1)|/(?:administrator|wp-admin|wp-login"
+                            r"|feed|wp-json)\b|\.(?:css|js|jpe?g|png|gif|svg|ico|xml|rss|zip)$", re.I)
+_JOOMLA_ARTICLE = re.compile(r"/\d+-[^/]+$")
+_WORDPRESS_POST = re.compile(r"/\d{4}/\d{2}/\d{2}/[^/]+/?$")
+_MAX_HEADING = 150
+_DATE_REACH = 4  # a section's date line is among its first lines, right under the heading
+
+
+@dataclass
+class _Block:
+    """A leaf block of the page in document order: its lines, and whether it is a heading."""
+
+    lines: list[str]
+    heading: bool
+
+
+def extract(body: bytes, url: str, ref: date) -> Extraction:
+    """Sessions and links of one HTML page; an empty extraction for reports and legal pages."""
+    soup = BeautifulSoup(body, "lxml")
+    title = page_title(soup)
+    kind = page_kind(title, url, _first_lines(soup))
+    if kind:
+        return Extraction(strategy=f"html:{kind}")
+    details = _detail_links(soup, url)
+    if len(details) >= 2:
+        return Extraction(follow=details + _pagination_links(soup, url), strategy="html:list")
+    links = _links(soup, url)  # before the menus go: a home page is mostly its menu
+    for tag in soup.find_all(_NOISE):
+        tag.decompose()
+    sessions, problems = article_sessions(
+        _body(soup), title, url, post_date=_post_date(soup), ref=ref, organiser=_site_name(soup)
+    )
+    # A page that announces sessions only leads on to its PDF programme, if any.
+    follow = [link for link in links if link.lower().endswith(".pdf")] if sessions else links
+    return Extraction(sessions=sessions, follow=follow, problems=problems, strategy="html:text")
+
+
+def page_kind(title: str, url: str, opening: str) -> str | None:
+    """"legal" (RGPD notice), "report" (past session) or None for a page that may announce."""
+    folded_title = fold(title).strip(" .:")
+    segments = [s for s in urlsplit(url).path.lower().split("/") if s]
+    if folded_title in _LEGAL_TITLES or _LEGAL_SEGMENTS & set(segments):
+        return "legal"
+    if (_REPORT_TITLE.search(folded_title) or _REPORT_VERBS.search(fold(opening))
+            or any(r in s for s in segments for r in _REPORT_SEGMENTS)):
+        return "report"
+    return None
+
+
+def article_sessions(root: Tag, title: str, url: str, post_date: date | None, ref: date,
+                     organiser: str | None = None) -> tuple[list[dict], list[str]]:
+    """Sessions of one article body: one per dated heading when there are several, else one.
+
+    The year of a date without one is inferred from the post date when known (an ABF post of
+    12 November 2026 announcing "JEUDI 14 JANVIER" means 2027); a date before the post date
+    is a mention of a past session, not an announcement.
+    """
+    anchor = post_date or ref
+    sections = _sections(_blocks(root, anchor))
+    candidates = [(heading, lines) for heading, lines in sections
+                  if heading and _dated_or_datelike(lines[:_DATE_REACH], anchor)]
+    if len(candidates) < 2:
+        candidates = [(title, [line for _, lines in sections for line in lines])]
+    base = {"organiser": organiser, "url": _without_fragment(url)}
+    sessions, problems = [], []
+    for heading, lines in candidates:
+        found = _session_date(lines if len(candidates) == 1 else lines[:_DATE_REACH], anchor)
+        prefix = _STATUS_PREFIX.match(fold(heading))  # fold keeps offsets: cut the original
+        name = heading[prefix.end() if prefix else 0:].strip()
+        if found is None:
+            unreadable = _DATE_LIKE.search(fold("\n".join(lines)))
+            if unreadable:
+                words = "\n".join(lines)[unreadable.start():unreadable.end()]
+                problems.append(f"date illisible « {words} » pour « {name} »")
+            continue
+        span, used = found
+        if post_date and span.end_date < post_date:
+            continue
+        sessions.append(_session(name, heading, lines, span, used, anchor, base))
+    if len(sessions) == 1 and _page_uid(url):
+        sessions[0]["uid"] = _page_uid(url)
+    return sessions, problems
+
+
+def page_title(soup: BeautifulSoup) -> str:
+    """The article's title: its ``h1``, else the ``og:title``, else ``<title>`` without the site."""
+    for selector in ("h1", ".entry-title", '[itemprop="headline"]'):
+        found = soup.select_one(selector)
+        if found and found.get_text(strip=True):
+            return _clean(found.get_text(" "))
+    meta = soup.find("meta", property="og:title")
+    if meta and meta.get("content"):
+        return _clean(meta["content"])
+    full = _clean(soup.title.get_text()) if soup.title else ""
+    return re.split(r"\s+[-–|]\s+", full)[0]
+
+
+def _session(name: str, heading: str, lines: list[str], span, used: range, anchor: date,
+             base: dict) -> dict:
+    text = "\n".join(lines)
+    start, end, all_day = span.to_iso()
+    rest = [line for i, line in enumerate(lines) if i not in used]
+    return new_session(
+        name, start, end=end, all_day=all_day,
+        occurrences=span.occurrences() if len(span.days) > 1 else [],
+        description="\n".join(line for line in rest if not _is_field(line)),
+        place=textinfo.place(text) or _venue_after(lines, used.stop, anchor),
+        status=textinfo.status_from_text(f"{heading}\n{text}"),
+        date_text=_clean(span.text),
+        registration_deadline=_iso_or_none(textinfo.registration_deadline(text, anchor)),
+        audience=textinfo.audience(text),
+        **base,
+    )
+
+
+def _session_date(lines: list[str], anchor: date):
+    """(span, lines it covers) of the first session date; the times may sit on the next line.
+
+    ABF posts split the date block in two lines: "JEUDI 14 JANVIER" / "9 H 00 – 12 H 00".
+    """
+    for i, line in enumerate(lines):
+        if _NOT_SESSION_DATE.search(fold(line)):
+            continue
+        following = lines[i + 1] if i + 1 < len(lines) and not _NOT_SESSION_DATE.search(fold(lines[i + 1])) else ""
+        span = parse_dates(f"{line}\n{following}", anchor)
+        if span is not None and span.start_offset < len(line):
+            return span, range(i, i + 2 if span.end_offset > len(line) + 1 else i + 1)
+    return None
+
+
+def _dated_or_datelike(lines: list[str], anchor: date) -> bool:
+    return _session_date(lines, anchor) is not None or bool(_DATE_LIKE.search(fold("\n".join(lines))))
+
+
+def _venue_after(lines: list[str], index: int, anchor: date) -> str | None:
+    """ABF posts put the venue alone under the date block: "Médiathèque Simone-Veil, Lysbourg"."""
+    for line in lines[index:index + 2]:
+        if _VENUE_LINE.search(fold(line)) and not find_dates(line, anchor):
+            return line.rstrip(" .")
+    return None
+
+
+def _is_field(line: str) -> bool:
+    """A "Label : value" line already stored in its own field (date, place, audience, deadline)."""
+    return bool(re.match(r"^(?:dates?|lieux?|public|horaires?|date limite[^:]*)\s*:", fold(line)))
+
+
+def _blocks(root: Tag, anchor: date) -> list[_Block]:
+    """Leaf blocks in document order; ``<br>`` splits lines. A bold-only paragraph is a heading."""
+    for br in root.find_all("br"):
+        br.replace_with("\n")
+    blocks = []
+    leaves = [el for el in root.find_all(_BLOCKS) if not el.find(_BLOCKS)] or [root]
+    for el in leaves:
+        lines = [_clean(line) for line in el.get_text().split("\n")]
+        lines = [line for line in lines if line]
+        if not lines:
+            continue
+        text = " ".join(lines)
+        heading = (el.name in _HEADINGS or _bold_only(el)) and len(text) <= _MAX_HEADING
+        blocks.append(_Block(lines, heading and not find_dates(text, anchor)))
+    return blocks
+
+
+def _bold_only(el: Tag) -> bool:
+    bold = "".join(b.get_text() for b in el.find_all(["strong", "b"]) if not b.find_parent(["strong", "b"]))
+    return el.name == "p" and bool(bold.strip()) and _clean(bold) == _clean(el.get_text(" "))
+
+
+def _sections(blocks: list[_Block]) -> list[tuple[str | None, list[str]]]:
+    sections: list[tuple[str | None, list[str]]] = [(None, [])]
+    for block in blocks:
+        if block.heading:
+            sections.append((" ".join(block.lines), []))
+        else:
+            sections[-1][1].extend(block.lines)
+    return [(h, lines) for h, lines in sections if h or lines]
+
+
+def _body(soup: BeautifulSoup) -> Tag:
+    return next(found for found in map(soup.select_one, _BODY_SELECTORS) if found is not None) \
+        if soup.body else soup
+
+
+def _first_lines(soup: BeautifulSoup) -> str:
+    """The opening of the article, where a report says "s'est déroulée le 8 octobre"."""
+    paragraphs = _body(soup).find_all("p", limit=2)
+    return " ".join(p.get_text(" ") for p in paragraphs)
+
+
+def _post_date(soup: BeautifulSoup) -> date | None:
+    """When the page was published (the anchor for years): meta tag, then ``<time datetime>``."""
+    meta = soup.find("meta", property="article:published_time")
+    candidates = [meta.get("content")] if meta else []
+    candidates += [t.get("datetime") for t in soup.select(
+        'time.published[datetime], time[itemprop="datePublished"], .published time[datetime]')]
+    for value in candidates:
+        try:
+            return datetime.fromisoformat(value.strip()).date()
+        except (ValueError, AttributeError):
+            continue
+    return None
+
+
+def _site_name(soup: BeautifulSoup) -> str | None:
+    meta = soup.find("meta", property="og:site_name")
+    return _clean(meta["content"]) if meta and meta.get("content") else None
+
+
+def _detail_links(soup: BeautifulSoup, url: str) -> list[str]:
+    """Same-site pages linked from headings: the items of a calendar list or a blog home."""
+    links = []
+    for heading in soup.find_all(["h1", "h2", "h3", "h4"]):
+        anchor = heading.find("a", href=True)
+        target = _same_site(url, anchor["href"]) if anchor else None
+        if target and target not in links and target != _without_fragment(url):
+            links.append(target)
+    return links
+
+
+def _pagination_links(soup: BeautifulSoup, url: str) -> list[str]:
+    links = []
+    for anchor in soup.find_all("a", href=True):
+        target = _same_site(url, anchor["href"])
+        label = fold(anchor.get_text(" ")).strip()
+        is_page = _PAGINATION_HREF.search(anchor["href"]) or label in _PAGINATION_TEXT \
+            or "next" in (anchor.get("rel") or [])
+        if target and is_page and target not in links and target != _without_fragment(url):
+            links.append(target)
+    return links
+
+
+def _links(soup: BeautifulSoup, url: str) -> list[str]:
+    """Every same-site page the page links to, in order, once."""
+    links = []
+    for anchor in soup.find_all("a", href=True):
+        target = _same_site(url, anchor["href"])
+        if target and target not in links and target != _without_fragment(url):
+            links.append(target)
+    return links
+
+
+def _same_site(url: str, href: str) -> str | None:
+    """The absolute link when it stays on the page's host and is a page worth fetching."""
+    href = href.strip()
+    if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
+        return None
+    target = _without_fragment(urljoin(url, href))
+    if urlsplit(target).netloc != urlsplit(url).netloc or _SKIPPED_LINKS.search(target):
+        return None
+    return target
+
+
+def _page_uid(url: str) -> str | None:
+    """A Joomla article (``/1045-rgpd``) or WordPress post URL is the session's stable id."""
+    path = urlsplit(url).path
+    if _JOOMLA_ARTICLE.search(path) or _WORDPRESS_POST.search(path):
+        return _without_fragment(url).split("?")[0]
+    return None
+
+
+def _without_fragment(url: str) -> str:
+    return urldefrag(url)[0]
+
+
+def _iso_or_none(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip()
