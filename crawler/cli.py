@@ -187,7 +187,9 @@ def sources_list(sources_file, db, as_json, missing, unverified):
     health = {}
     if Path(db).exists():
         health = {r["id"]: r for r in open_db(db).query(
-            "select id, last_success, last_error, last_sessions, confirmed_at, strategy from sources")}
+            "select id, last_success, last_error, last_sessions, confirmed_at, strategy, "
+            "(select health from source_runs r where r.source_id = sources.id order by run_id desc limit 1) as health "
+            "from sources")}
     rows = []
     for s in load_sources(sources_file):
         h = health.get(s.id, {})
@@ -199,14 +201,15 @@ def sources_list(sources_file, db, as_json, missing, unverified):
                      "url": s.url, "platform": s.platform, "format": s.format, "enabled": s.enabled,
                      "evidence": s.evidence, "unsupported": s.unsupported,
                      "last_success": h.get("last_success"), "last_sessions": h.get("last_sessions"),
-                     "last_error": h.get("last_error"), "confirmed_at": h.get("confirmed_at")})
+                     "last_error": h.get("last_error"), "confirmed_at": h.get("confirmed_at"),
+                     "health": h.get("health")})
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     for r in rows:
         state = "on " if r["enabled"] else "off"
-        last = r["last_success"] or "never crawled"
-        click.echo(f"{state} {r['id']:<28} {r['kind']:<5} {(r['platform'] or '-')[:30]:<30} {last}  {r['url'] or '(no URL yet)'}")
+        last = f"{r['health']} {r['last_success'] or ''}" if r["health"] else "never crawled"
+        click.echo(f"{state} {r['id']:<28} {r['kind']:<5} {(r['platform'] or '-')[:30]:<30} {last:<34} {r['url'] or '(no URL yet)'}")
     click.echo(f"{len(rows)} source(s)", err=True)
 
 

@@ -1,6 +1,7 @@
 """``veille demo``: the bundled demo sites, served on loopback, crawled for real."""
 from __future__ import annotations
 
+import string
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,12 @@ DEMO_SOURCES = SITES_DIR / "demo-sources.yml"
 DEMO_SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "LOG_LEVEL": "WARNING"}
 
 
+def demo_site_names() -> list[str]:
+    """The site folders demo-sources.yml refers to (``{bd-joomla}`` and the like)."""
+    text = DEMO_SOURCES.read_text(encoding="utf-8")
+    return sorted({name for _, name, _, _ in string.Formatter().parse(text) if name})
+
+
 def write_demo_sources(servers: dict, folder: Path) -> Path:
     """demo-sources.yml with each ``{site-name}`` replaced by that site's loopback URL."""
     text = DEMO_SOURCES.read_text(encoding="utf-8").format_map({name: s.url for name, s in servers.items()})
@@ -26,7 +33,7 @@ def write_demo_sources(servers: dict, folder: Path) -> Path:
 def run_demo(db: str, overrides: dict[str, str] | None = None) -> str:
     """Serve the demo sites, crawl them into ``db`` and return the summary text."""
     settings = {**DEMO_SETTINGS, **(overrides or {})}
-    with serve_sites() as servers, tempfile.TemporaryDirectory() as folder:
+    with serve_sites(demo_site_names()) as servers, tempfile.TemporaryDirectory() as folder:
         run_id = run_crawl(str(write_demo_sources(servers, folder)), db, overrides=settings)
     today = settings.get("VEILLE_TODAY") or date.today().isoformat()
     return format_summary(open_db(db), run_id, today)

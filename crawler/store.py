@@ -177,8 +177,8 @@ class Store:
                         self._upsert_match(item["id"], item["match"], now)
                 counts["gone"] = self._age_missing(source.id, seen)
             self.db["source_runs"].insert(
-                {"run_id": run_id, "source_id": source.id, **{k: health.get(k) for k in (
-                    "pages", "items", "upcoming", "strategy", "finish_reason", "duration", "health")},
+                {"run_id": run_id, "source_id": source.id, "health": self._assess(source.id, health), **{
+                    k: health.get(k) for k in ("pages", "items", "upcoming", "strategy", "finish_reason", "duration")},
                  "errors": len(health.get("errors", [])),
                  "missing_fields": json.dumps(health.get("missing_fields", {}))},
                 replace=True,
@@ -192,6 +192,24 @@ class Store:
                     update["confirmed_at"] = now
             self.db["sources"].update(source.id, update)
         return counts
+
+    def _assess(self, source_id: str, health: dict) -> str:
+        """``ok``, ``empty``, ``failed`` or ``degraded`` (sessions fell to zero or by more than half,
+        or a field every session had went missing), against the source's last successful runs."""
+        if health.get("failed"):
+            return "failed"
+        before = list(self.db.query(
+            "select items, missing_fields from source_runs where source_id = ? and coalesce(health, '') != 'failed' "
+            "order by run_id desc limit 3", [source_id]))
+        items = health.get("items") or 0
+        usual = max((r["items"] or 0 for r in before), default=0)
+        if usual and items * 2 < usual:
+            return "degraded"
+        previous_missing = json.loads(before[0]["missing_fields"] or "{}") if before else {}
+        for name, missing in (health.get("missing_fields") or {}).items():
+            if before and before[0]["items"] and not previous_missing.get(name) and missing == items:
+                return "degraded"
+        return "ok" if items else "empty"
 
     def _upsert_session(self, run_id: int, source, item: dict, now: str) -> str:
         row = {

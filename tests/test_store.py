@@ -92,3 +92,26 @@ def test_database_of_the_first_schema_upgrades_without_loss(tmp_path):
     assert {t: store.db[t].count for t in tables} == counts
     assert store.db.execute("select * from triage").fetchall() == triage
     assert store.db.execute("select count(*) from sessions_fts where sessions_fts match 'privee'").fetchone()[0] == 1
+
+
+def health_of(store):
+    return store.db.execute("select health from source_runs order by run_id desc limit 1").fetchone()[0]
+
+
+def test_health_is_degraded_when_sessions_fall_by_more_than_half(store):
+    save(store, [item(f"s{i}") for i in range(4)], {"pages": 1, "items": 4, "errors": []})
+    assert health_of(store) == "ok"
+    save(store, [item("s0")], {"pages": 1, "items": 1, "errors": []})
+    assert health_of(store) == "degraded"
+
+
+def test_health_is_degraded_when_a_field_suddenly_goes_missing(store):
+    save(store, [item("a")], {"pages": 1, "items": 1, "errors": [], "missing_fields": {}})
+    save(store, [item("a", place=None)], {"pages": 1, "items": 1, "errors": [], "missing_fields": {"place": 1}})
+    assert health_of(store) == "degraded"
+
+
+def test_health_of_a_source_that_never_gave_sessions_is_empty_not_degraded(store):
+    save(store, [], {"pages": 1, "items": 0, "errors": []})
+    save(store, [], {"pages": 1, "items": 0, "errors": []})
+    assert health_of(store) == "empty"

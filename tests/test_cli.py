@@ -1,0 +1,71 @@
+"""The ``veille`` command line: sources listing, docs that match the commands."""
+import json
+import re
+import subprocess
+import sys
+
+import click
+
+from conftest import ROOT
+from crawler.cli import main
+from crawler.sources import load_sources
+from crawler.store import Store
+
+
+def veille(*args):
+    result = subprocess.run([sys.executable, "-m", "crawler", *args], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_sources_list_json_covers_every_bd_and_abf_group():
+    rows = json.loads(veille("sources", "list", "--json", "--db", "/nonexistent/veille.db"))
+    assert sum(r["kind"] == "bd" for r in rows) >= 90
+    abf_groups = [r for r in rows if r["kind"] == "abf" and r["region"] and "national" not in r["id"]]
+    assert len({r["region"] for r in abf_groups}) >= 21
+    assert any(r["id"].startswith("abf-national") and r["url"] for r in rows)
+    assert sum(1 for r in rows if r["enabled"] and r["url"]) >= 45
+    assert {"kind", "platform", "enabled", "health"} <= set(rows[0])
+
+
+def test_missing_lists_only_sources_without_url():
+    rows = json.loads(veille("sources", "list", "--json", "--missing", "--db", "/nonexistent/veille.db"))
+    assert rows and all(r["url"] is None and not r["enabled"] for r in rows)
+
+
+def test_unverified_source_leaves_the_list_once_a_crawl_confirms_it(tmp_path):
+    db = tmp_path / "veille.db"
+    before = json.loads(veille("sources", "list", "--json", "--unverified", "--db", str(db)))
+    assert before and all(r["evidence"] == "inferred" and r["url"] for r in before)
+    confirmed = next(s for s in load_sources(ROOT / "sources.yml") if s.id == before[0]["id"])
+    store = Store(db)
+    store.sync_sources([confirmed])
+    item = {"id": "x", "source_id": confirmed.id, "title": "Journée d'étude", "start": "2027-01-14",
+            "status": "scheduled", "fetched_at": "2026-11-25T00:00:00+00:00"}
+    store.save_source(store.start_run(), confirmed, [item], {"pages": 1, "items": 1, "errors": []})
+    after = json.loads(veille("sources", "list", "--json", "--unverified", "--db", str(db)))
+    assert {r["id"] for r in after} == {r["id"] for r in before} - {confirmed.id}
+    listed = json.loads(veille("sources", "list", "--json", "--db", str(db)))
+    assert next(r for r in listed if r["id"] == confirmed.id)["health"] == "ok"
+
+
+def command_paths(group: click.Group, prefix=()):
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from command_paths(command, prefix + (name,))
+        else:
+            yield " ".join(prefix + (name,))
+
+
+def test_readme_mentions_every_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"veille ((?:sources |db )?[a-z]+)", readme))
+    missing = set(command_paths(main)) - documented
+    assert not missing, f"commands absent from README.md: {sorted(missing)}"
+
+
+def test_every_command_has_help():
+    for path in command_paths(main):
+        out = veille(*path.split(), "--help")
+        assert "Usage:" in out and len(out.splitlines()) > 3, path
