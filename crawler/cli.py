@@ -83,6 +83,53 @@ def demo(db, no_serve, port, settings):
 
 
 @main.command()
+@click.option("--sources", default="sources.yml", show_default=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", default=DEFAULT_DB, show_default=True)
+@click.option("--config", "config", default=None, help="Alerts config (default $VEILLE_ALERTS, else alerts.yml)")
+@click.option("--keywords", default=DEFAULT_KEYWORDS, show_default=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-s", "settings", multiple=True, metavar="NAME=VALUE", help="Scrapy setting override (repeatable)")
+def weekly(sources, db, config, keywords, settings):
+    """The weekly job: lock, crawl every enabled source, rematch if needed, send alerts, report."""
+    from crawler.alerts import AlertsConfigError
+    from crawler.weekly import AlreadyRunning, run_weekly
+
+    try:
+        report, ok = run_weekly(sources, db, config, keywords, _settings_overrides(settings))
+    except (AlreadyRunning, AlertsConfigError) as error:
+        raise click.ClickException(str(error))
+    click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+    if not ok:
+        raise click.ClickException(f"run {report['run_id']} failed: {report['sources_failed']} of "
+                                   f"{report['sources']} sources failed (status {report['status']})")
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True)
+@click.option("--config", "config", default=None, help="Alerts config (default $VEILLE_ALERTS, else alerts.yml)")
+@click.option("--dry-run", is_flag=True, help="Print the digests; send and record nothing")
+@click.option("--today", default=None, help="Day to build the digests for (YYYY-MM-DD); default today")
+def alert(db, config, dry_run, today):
+    """Send each subscriber the digest of what they have not been told yet."""
+    from crawler.alerts import AlertsConfigError, build_digests, load_config, send_digests
+    from crawler.store import open_db
+
+    try:
+        settings = load_config(config)
+    except (AlertsConfigError, OSError) as error:
+        raise click.ClickException(str(error))
+    database = open_db(db)
+    digests = build_digests(database, settings, date.fromisoformat(today) if today else date.today())
+    result = send_digests(database, digests, dry_run=dry_run)
+    if dry_run:
+        click.echo(result["preview"] or "(nothing to send)")
+        return
+    click.echo(f"sent: {', '.join(result['sent']) or 'none'}; failed: {', '.join(result['failed']) or 'none'}; "
+               f"notices recorded: {result['recorded']}")
+    if result["failed"]:
+        sys.exit(1)
+
+
+@main.command()
 @click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"), help="Sessions to score, one JSON object per line")
 @click.option("--eval", "eval_file", type=click.File("r", encoding="utf-8"), help="Labelled sessions: print precision, recall, F1")
 @click.option("--keywords", default=DEFAULT_KEYWORDS, show_default=True, type=click.Path(exists=True, dir_okay=False))

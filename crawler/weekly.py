@@ -9,6 +9,11 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from matchers import load_matcher
+
+from crawler.alerts import DEFAULT_FAILED_SHARE, build_digests, config_path, load_config, send_digests
+from crawler.rematch import rematch
+from crawler.report import run_summary
 from crawler.runner import run_crawl
 from crawler.store import open_db
 
@@ -29,7 +34,8 @@ def exclusive_lock(db_path: str):
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            raise AlreadyRunning(f"another `veille weekly` is running (pid {handle.read().strip() or '?'}, lock {lock_path})") from None
+            holder = handle.read().strip() or "?"
+            raise AlreadyRunning(f"another `veille weekly` is running (pid {holder}, lock {lock_path})") from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -37,7 +43,32 @@ def exclusive_lock(db_path: str):
         yield
 
 
-def outdated_matches(db, keywords_version: str) -> int:
-    """Sessions scored with another keywords.yml than the current one."""
-    return db.execute(
-        "select count(*) from matches where keywords_version is not ? ", [keywords_version]).fetchone()[0]
+def run_weekly(sources: str, db: str, alerts_config: str | None, keywords: str,
+               overrides: dict[str, str] | None = None) -> tuple[dict, bool]:
+    """Crawl, rematch if keywords.yml changed, send alerts; returns (report, whether the run is ok).
+
+    The run is not ok when the crawl failed or more than the configured share of sources failed.
+    """
+    config_file = config_path(alerts_config)
+    config = load_config(config_file) if config_file.exists() else None  # read first: a bad config fails fast
+    with exclusive_lock(db):
+        run_id = run_crawl(sources, db, overrides=overrides)
+        database = open_db(db)
+        version = load_matcher(keywords).version
+        outdated = database.execute(
+            "select count(*) from matches where keywords_version is not ?", [version]).fetchone()[0]
+        relevance_changed = rematch(db, keywords)[0] if outdated else []
+        today = date.fromisoformat((overrides or {}).get("VEILLE_TODAY") or date.today().isoformat())
+        if config is None:
+            logger.warning("no alerts config at %s: no alert sent", config_file)
+            alerts = {"sent": [], "failed": [], "recorded": 0}
+        else:
+            alerts = send_digests(database, build_digests(database, config, today))
+        report = {**run_summary(database, run_id), "rematched": len(relevance_changed),
+                  "alerts_sent": alerts["sent"], "alerts_failed": alerts["failed"]}
+        stored = json.loads(database["crawl_runs"].get(run_id)["report"] or "{}")
+        database["crawl_runs"].update(run_id, {"report": json.dumps({**stored, "weekly": report}, ensure_ascii=False)})
+    failed_share = config.failed_share if config else DEFAULT_FAILED_SHARE
+    ok = report["status"] != "failed" and report["sources_failed"] <= failed_share * max(report["sources"], 1)
+    logger.info("weekly run %s: %s", run_id, report)
+    return report, ok
