@@ -1,0 +1,181 @@
+"""The weekly digest as people read it: French dates in words, change notices, text and HTML.
+
+Pure rendering: ``crawler.alerts`` decides what each subscriber has not been told yet and
+hands over ``Entry`` and ``HealthProblem`` objects; this module only words and lays them out
+with the Jinja2 templates of ``crawler/templates`` (HTML autoescaped: titles are scraped text).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import groupby
+from pathlib import Path
+
+import jinja2
+
+DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre")
+FIELD_NAMES = {"description": "description", "place": "lieu", "organiser": "organisateur", "url": "lien"}
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+# --- French dates ---------------------------------------------------------------------
+def french_date(day: date) -> str:
+    """'jeudi 14 janvier 2027'; the first of the month is '1er' as French writes it."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{DAYS[day.weekday()]} {number} {MONTHS[day.month - 1]} {day.year}"
+
+
+def french_time(moment: datetime) -> str:
+    """'9 h 30', '14 h' (French typography, no leading zero)."""
+    return f"{moment.hour} h" + (f" {moment.minute:02d}" if moment.minute else "")
+
+
+def _parse(value: str) -> date | datetime:
+    return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+
+
+def _day(moment: date | datetime) -> date:
+    return moment.date() if isinstance(moment, datetime) else moment
+
+
+def french_moment(value: str) -> str:
+    """A stored ``start``/``end`` in words: 'jeudi 14 janvier 2027, 9 h 30' (local time as published)."""
+    moment = _parse(value)
+    words = french_date(_day(moment))
+    return f"{words}, {french_time(moment)}" if isinstance(moment, datetime) else words
+
+
+def french_span(start: str, end: str | None) -> str:
+    """'jeudi 14 janvier 2027, 9 h 30 – 16 h 30', or 'du … au …' over several days."""
+    first = _parse(start)
+    last = _parse(end) if end else None
+    if last is None or (_day(last) == _day(first) and not isinstance(last, datetime)):
+        return french_moment(start)
+    if _day(last) == _day(first):
+        return f"{french_moment(start)} – {french_time(last)}"
+    return f"du {french_moment(start)} au {french_moment(end)}"
+
+
+# --- what changed, what is coming ----------------------------------------------------
+def describe_change(field_name: str, old: str | None, new: str | None) -> str:
+    """One change of a session already announced, in French ('Reportée du … au …')."""
+    if field_name == "start":
+        if old and new:
+            verb = "Reportée" if new > old else "Avancée"
+            return f"{verb} du {french_moment(old)} au {french_moment(new)}"
+        return f"Date modifiée : {french_moment(new) if new else 'non précisée'}"
+    if field_name == "end":
+        return f"Fin modifiée : {french_moment(new) if new else 'non précisée'}"
+    if field_name == "status":
+        return {"cancelled": "Annulée", "postponed": "Reportée à une date non communiquée"}.get(
+            new or "", "De nouveau programmée")
+    if field_name == "place":
+        return f"Lieu modifié : {old or 'non précisé'} → {new or 'non précisé'}"
+    return f"{field_name} modifié : {old} → {new}"
+
+
+def _in_days(days: int) -> str:
+    return {0: "aujourd'hui", 1: "demain"}.get(days, f"dans {days} jours")
+
+
+def describe_start_soon(start_date: date, today: date) -> str:
+    return f"Commence {_in_days((start_date - today).days)}"
+
+
+def describe_registration_closing(deadline: date, today: date) -> str:
+    return f"Clôture des inscriptions {_in_days((deadline - today).days)}"
+
+
+# --- the view handed to the templates -----------------------------------------------
+@dataclass(frozen=True)
+class Link:
+    """Where to read one copy of a session: the source's page and its row in Datasette."""
+
+    source: str
+    page: str | None
+    datasette: str
+
+
+@dataclass
+class Entry:
+    """One session (or one cluster of cross-source duplicates) in a subscriber's digest."""
+
+    session: dict  # the cluster's main row: sessions columns plus score, why, terms
+    links: list[Link]
+    is_new: bool = False
+    changes: list[str] = field(default_factory=list)
+    reminders: list[str] = field(default_factory=list)
+
+    @property
+    def day(self) -> date:
+        return date.fromisoformat(self.session["start_date"])
+
+    @property
+    def kind(self) -> str:
+        """What the entry mainly is, for its badge and the digest's title."""
+        return "Nouveau" if self.is_new else "Modifié" if self.changes else "Rappel"
+
+    @property
+    def when(self) -> str:
+        return french_span(self.session["start"], self.session["end"])
+
+    @property
+    def registration(self) -> str | None:
+        deadline = self.session.get("registration_deadline")
+        return f"Inscriptions jusqu'au {french_date(date.fromisoformat(deadline[:10]))}" if deadline else None
+
+    @property
+    def concepts(self) -> str:
+        """The privacy themes found, once each, in the matcher's order."""
+        terms = json.loads(self.session.get("terms") or "[]")
+        return ", ".join(dict.fromkeys(t["concept"] for t in terms if t.get("concept")))
+
+
+@dataclass(frozen=True)
+class HealthProblem:
+    """A calendar that stopped giving sessions or lost fields, or a crawl that mostly failed: for maintainers."""
+
+    subject: str  # 'Médiathèque départementale d'Ille-et-Vilaine (bd-35)', 'Collecte n° 12'
+    problem: str
+    url: str | None
+    error: str | None
+    key: str  # alerts.change_key, e.g. 'health:bd-35:12'
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def digest_title(entries: list[Entry], problems: list[HealthProblem]) -> str:
+    """'Veille formations : 2 nouvelles sessions, 1 changement, 1 rappel'."""
+    kinds = [e.kind for e in entries]
+    parts = [
+        _count(kinds.count("Nouveau"), "nouvelle session", "nouvelles sessions"),
+        _count(kinds.count("Modifié"), "changement", "changements"),
+        _count(kinds.count("Rappel"), "rappel", "rappels"),
+        _count(len(problems), "alerte sur les sources", "alertes sur les sources"),
+    ]
+    return "Veille formations : " + ", ".join(p for p in parts if not p.startswith("0 "))
+
+
+def render(entries: list[Entry], problems: list[HealthProblem], today: date) -> tuple[str, str, str]:
+    """(title, plain text, HTML) of one digest; entries grouped by day, earliest first."""
+    ordered = sorted(entries, key=lambda e: (e.session["start"], e.session["title"] or ""))
+    context = {
+        "today": french_date(today),
+        "days": [(french_date(day), list(group)) for day, group in groupby(ordered, key=lambda e: e.day)],
+        "problems": problems,
+    }
+    title = digest_title(entries, problems)
+    return (title, _TEMPLATES.get_template("digest.txt").render(title=title, **context),
+            _TEMPLATES.get_template("digest.html").render(title=title, **context))
