@@ -69,3 +69,56 @@ def test_every_command_has_help():
     for path in command_paths(main):
         out = veille(*path.split(), "--help")
         assert "Usage:" in out and len(out.splitlines()) > 3, path
+
+
+def test_dates_command_prints_the_four_fields():
+    out = json.loads(veille("dates", "jeudi 14 décembre, 9 h 00 – 12 h 00", "--ref", "2023-11-20"))
+    assert out == {"start_date": "2023-12-14", "end_date": "2023-12-14", "start_time": "09:00", "end_time": "12:00"}
+
+
+def test_dates_jsonl_keeps_ids_and_gives_nulls_for_no_date(tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in [
+        {"id": "a", "text": "du 3 au 5 juin 2025", "ref": "2025-03-10"},
+        {"id": "b", "text": "Date à venir", "ref": "2025-03-10"},
+    ]), encoding="utf-8")
+    lines = [json.loads(l) for l in veille("dates", "--jsonl", str(cases)).splitlines()]
+    assert lines == [
+        {"id": "a", "start_date": "2025-06-03", "end_date": "2025-06-05", "start_time": None, "end_time": None},
+        {"id": "b", "start_date": None, "end_date": None, "start_time": None, "end_time": None},
+    ]
+
+
+def test_extract_prints_sessions_and_the_strategy():
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", "extract", str(ROOT / "tests/fixtures/sites/ics-agenda/agenda.ics"),
+         "--ref", "2026-11-25"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    sessions = [json.loads(l) for l in result.stdout.splitlines()]
+    assert len(sessions) == 10 and "strategy: ics" in result.stderr
+    assert {"title", "start", "end", "place", "status"} <= set(sessions[0])
+
+
+def test_extract_names_the_file_when_it_is_unreadable(tmp_path):
+    broken = tmp_path / "broken.ics"
+    broken.write_text("BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:x\n")
+    result = subprocess.run([sys.executable, "-m", "crawler", "extract", str(broken), "--format", "ics"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "broken.ics" in result.stderr
+
+
+def test_db_stats_and_export(tmp_path):
+    db = tmp_path / "veille.db"
+    source = next(s for s in load_sources(ROOT / "sources.yml") if s.enabled)
+    store = Store(db)
+    store.sync_sources([source])
+    item = {"id": "x", "source_id": source.id, "title": "Atelier RGPD", "start": "2027-01-14", "status": "scheduled",
+            "fetched_at": "2026-11-25T00:00:00+00:00",
+            "match": {"score": 90.0, "relevant": True, "terms": [{"concept": "rgpd"}], "why": "« RGPD » dans le titre"}}
+    store.save_source(store.start_run(), source, [item], {"pages": 1, "items": 1, "errors": []})
+    stats = veille("db", "stats", "--db", str(db))
+    assert re.search(r"^sessions\s+1$", stats, re.M) and f"{source.id}" in stats
+    exported = json.loads(veille("db", "export", "--format", "json", "--db", str(db)))
+    assert exported[0]["title"] == "Atelier RGPD" and exported[0]["relevant"] == 1 and exported[0]["why"]
+    csv_out = veille("db", "export", "--db", str(db))
+    assert csv_out.splitlines()[0].startswith("id,") and "Atelier RGPD" in csv_out
