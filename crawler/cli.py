@@ -10,10 +10,10 @@ from pathlib import Path
 import click
 
 from crawler.runner import PROJECT_ROOT
+from crawler.serve import datasette_command
 
 DEFAULT_DB = "data/veille.db"
 DEFAULT_KEYWORDS = str(PROJECT_ROOT / "keywords.yml")
-METADATA = PROJECT_ROOT / "datasette-metadata.json"
 
 
 def _settings_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -51,11 +51,6 @@ def crawl(sources, db, only, settings):
         sys.exit(1)
 
 
-def _datasette_command(db: str, host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "datasette", "serve", db, "--metadata", str(METADATA),
-            "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "3000"]
-
-
 @main.command()
 @click.option("--db", default=DEFAULT_DB, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Listen address (127.0.0.1: this machine only)")
@@ -64,7 +59,7 @@ def serve(db, host, port):
     """Serve the database with Datasette, the French metadata and the plugins."""
     if not Path(db).exists():
         raise click.ClickException(f"{db} does not exist: run `veille crawl` (or `veille demo`) first")
-    sys.exit(subprocess.call(_datasette_command(db, host, port)))
+    sys.exit(subprocess.call(datasette_command(db, host, port)))
 
 
 @main.command()
@@ -79,7 +74,7 @@ def demo(db, no_serve, port, settings):
     click.echo(run_demo(db, _settings_overrides(settings)))
     if not no_serve:
         click.echo(f"\nDatasette: http://127.0.0.1:{port}/  (Ctrl-C to stop)")
-        sys.exit(subprocess.call(_datasette_command(db, "127.0.0.1", port)))
+        sys.exit(subprocess.call(datasette_command(db, "127.0.0.1", port)))
 
 
 @main.command()

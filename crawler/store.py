@@ -12,9 +12,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
-SCHEMA_VERSION = 1
+from crawler.geo import locate
+
+SCHEMA_VERSION = 2
 TRACKED_FIELDS = ("title", "start", "end", "place", "status")  # each change is written to session_changes (a new URL is not news)
 MISSING_RUNS_BEFORE_GONE = 2
 TRIAGE_STATES = ("à contacter", "contacté", "inscrit", "pas pertinent")
@@ -103,7 +105,19 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = {1: _create_v1}  # version -> function bringing the database from version-1 to version
+def _add_map_and_kind_v2(db: sqlite_utils.Database) -> None:
+    """Coordinates for the map and the source's kind on each session (Datasette facets on
+    columns of the table itself, not on joined ones)."""
+    for column, kind in (("latitude", float), ("longitude", float), ("source_kind", str)):
+        db["sessions"].add_column(column, kind)
+    db.execute("update sessions set source_kind = (select kind from sources where sources.id = sessions.source_id)")
+    for row in list(db.query("select id, place, departement from sessions")):
+        position = locate(row["place"], row["departement"])
+        if position:
+            db.execute("update sessions set latitude = ?, longitude = ? where id = ?", [*position, row["id"]])
+
+
+MIGRATIONS = {1: _create_v1, 2: _add_map_and_kind_v2}  # version -> function bringing the database from version-1 to version
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
@@ -165,9 +179,11 @@ class Store:
         """
         now = utcnow()
         counts = {"new": 0, "changed": 0, "unchanged": 0, "gone": 0}
-        with self.db.conn:
-            for error in health.get("errors", []):
-                self.db["crawl_errors"].insert({"run_id": run_id, "source_id": source.id, "at": now, **error})
+        # atomic(), not `with conn:`: the connection is in autocommit mode (isolation_level=None), where
+        # `with conn:` opens no transaction, so each statement would commit (and sync) on its own.
+        with self.db.atomic():
+            self.db["crawl_errors"].insert_all(
+                {"run_id": run_id, "source_id": source.id, "at": now, **error} for error in health.get("errors", []))
             if not health.get("failed"):
                 seen = set()
                 for item in items:
@@ -222,13 +238,22 @@ class Store:
             "month": item["start"][:7],
             "departement": source.departement,
             "region": source.region,
+            "source_kind": source.kind,
             "last_seen": now,
             "missing_runs": 0,
             "gone": 0,
         }
+        # Plain SQL: sqlite-utils' insert/update re-read the table's schema on every call, which
+        # was most of the time of a 100,000-session re-crawl (bench/store.py).
         old = next(self.db.query("select * from sessions where id = ?", [row["id"]]), None)
+        if old is not None and (old["place"], old["departement"]) == (row["place"], row["departement"]):
+            row["latitude"], row["longitude"] = old["latitude"], old["longitude"]  # geocode a place once
+        else:
+            row["latitude"], row["longitude"] = locate(row["place"], source.departement) or (None, None)
         if old is None:
-            self.db["sessions"].insert({**row, "first_seen": now, "updated_at": now})
+            new = {**row, "first_seen": now, "updated_at": now}
+            self.db.execute(f"insert into sessions ({', '.join(f'[{k}]' for k in new)}) values "
+                            f"({', '.join('?' * len(new))})", list(new.values()))
             return "new"
         changes = [
             {"session_id": row["id"], "run_id": run_id, "changed_at": now, "field": f,
@@ -239,7 +264,8 @@ class Store:
             self.db["session_changes"].insert_all(changes)
             row["updated_at"] = now
         if changes or any(old[k] != v for k, v in row.items() if k not in ("last_seen", "fetched_at")):
-            self.db["sessions"].update(row["id"], row)
+            self.db.execute(f"update sessions set {', '.join(f'[{k}] = ?' for k in row)} where id = ?",
+                            [*row.values(), row["id"]])
         else:
             self.db.execute(
                 "update sessions set last_seen = ?, fetched_at = ? where id = ?", [now, row["fetched_at"], row["id"]]
@@ -252,14 +278,11 @@ class Store:
             r["id"] for r in self.db.query("select id from sessions where source_id = ? and gone = 0", [source_id])
             if r["id"] not in seen
         ]
-        gone = 0
-        for session_id in missing:
-            self.db.execute("update sessions set missing_runs = missing_runs + 1 where id = ?", [session_id])
-            if self.db.execute(
-                "update sessions set gone = 1 where id = ? and missing_runs >= ?", [session_id, MISSING_RUNS_BEFORE_GONE]
-            ).rowcount:
-                gone += 1
-        return gone
+        self.db.conn.executemany(
+            "update sessions set missing_runs = missing_runs + 1 where id = ?", [(i,) for i in missing])
+        return self.db.conn.executemany(  # executemany's rowcount is the sum over all ids
+            "update sessions set gone = 1 where id = ? and missing_runs >= ?",
+            [(i, MISSING_RUNS_BEFORE_GONE) for i in missing]).rowcount
 
     # --- matches ----------------------------------------------------------------------
     def save_match(self, session_id: str, match: dict) -> None:
@@ -280,24 +303,26 @@ class Store:
         """Give one ``cluster_id`` to sessions of different sources on the same day, in the same
         town, with titles alike: lists and alerts show them once with both links."""
         rows = list(self.db.query(
-            "select id, source_id, start_date, title, place from sessions where gone = 0 order by start_date, id"))
+            "select id, source_id, start_date, title, place, cluster_id from sessions where gone = 0"
+            " order by start_date, id"))
         cluster = {r["id"]: r["id"] for r in rows}
         by_day: dict[str, list[dict]] = {}
         for r in rows:
             by_day.setdefault(r["start_date"], []).append(r)
         for same_day in by_day.values():
+            titles = [r["title"].lower() for r in same_day]
             for i, a in enumerate(same_day):
-                for b in same_day[i + 1:]:
-                    if a["source_id"] == b["source_id"]:
-                        continue
-                    alike = fuzz.token_set_ratio(a["title"], b["title"], processor=str.lower) >= title_threshold
+                # rapidfuzz compares one title with the rest of the day in C; Python sees only the alike.
+                for _, _, j in process.extract(titles[i], titles[i + 1:], scorer=fuzz.token_set_ratio,
+                                               score_cutoff=title_threshold, limit=None):
+                    b = same_day[i + 1 + j]
                     same_town = not a["place"] or not b["place"] or fuzz.partial_ratio(
                         a["place"].lower(), b["place"].lower()) >= place_threshold
-                    if alike and same_town:
+                    if a["source_id"] != b["source_id"] and same_town:
                         cluster[b["id"]] = cluster[a["id"]]
-        with self.db.conn:
-            self.db.execute("update sessions set cluster_id = id")
-            for session_id, cluster_id in cluster.items():
-                if session_id != cluster_id:
-                    self.db.execute("update sessions set cluster_id = ? where id = ?", [cluster_id, session_id])
+        # Only rows whose cluster changes are written: every update of sessions re-indexes its FTS row.
+        with self.db.atomic():
+            self.db.execute("update sessions set cluster_id = id where gone = 1 and cluster_id is not id")
+            self.db.conn.executemany("update sessions set cluster_id = ? where id = ?", [
+                (cluster[r["id"]], r["id"]) for r in rows if r["cluster_id"] != cluster[r["id"]]])
         return sum(1 for k, v in cluster.items() if k != v)

@@ -204,7 +204,7 @@ def test_required_fields(tmp_path, missing):
 def test_field_types(tmp_path, field, value, expected):
     body = {"id": "bd-35", "name": "MD 35", "kind": "bd", "url": "https://a.fr", field: value}
     message = refused(tmp_path, "  - " + "\n    ".join(f"{k}: {v}" for k, v in body.items()) + "\n")
-    assert f"entry 2 (bd-35), line " in message and expected in message
+    assert "entry 2 (bd-35), line " in message and expected in message
 
 
 @pytest.mark.parametrize("field, value", [("kind", "bdp"), ("format", "htm"), ("evidence", "vu")])

@@ -1,0 +1,16 @@
+"""How Datasette is started on the veille database: metadata, plugins, limits."""
+from __future__ import annotations
+
+import sys
+
+from crawler.runner import PROJECT_ROOT
+
+METADATA = PROJECT_ROOT / "datasette-metadata.json"
+PLUGINS_DIR = PROJECT_ROOT / "crawler" / "datasette_plugins"
+
+
+def datasette_command(db: str, host: str, port: int) -> list[str]:
+    """The ``datasette serve`` command line; the database stays writable for triage."""
+    return [sys.executable, "-m", "datasette", "serve", db, "--metadata", str(METADATA),
+            "--plugins-dir", str(PLUGINS_DIR), "--host", host, "--port", str(port),
+            "--setting", "sql_time_limit_ms", "3000"]

@@ -1,0 +1,381 @@
+"""Datasette for the volunteers, over HTTP: canned queries, facets, search, feeds, triage, map.
+
+One real Datasette process serves a database built by the project's store (see
+datasette_helpers.py for the sessions it holds and why).
+"""
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+
+import feedparser
+import icalendar
+import pytest
+import requests
+
+from crawler.geo import locate
+from crawler.serve import METADATA
+from crawler.store import Store
+from datasette_helpers import (ABF, BD26, BD35, PARIS, PASSWORD, ROOT, SCRIPT_TITLE, VOLUNTEER,
+                               DatasetteProcess, catalogue, relevant, sid, today)
+
+pytest_plugins = ["conftest_datasette"]
+
+UPCOMING = [  # soonest first; the others are past, gone, cancelled, not relevant or « pas pertinent »
+    "Protéger sa vie privée en ligne", SCRIPT_TITLE, "Pistage en ligne : comprendre les cookies",
+    "Journée d'étude : le RGPD en bibliothèque", "Mots de passe et vie privée",
+    "Données personnelles et prêt numérique", "Sécurité numérique : les bons réflexes",
+]
+QUERIES = json.loads(METADATA.read_text(encoding="utf-8"))["databases"]["veille"]["queries"]
+
+
+def rows(server, query: str, **params) -> list[dict]:
+    response = requests.get(f"{server.url}/veille/{query}.json", params={"_shape": "array", **params}, timeout=10)
+    assert response.status_code == 200, response.text[:500]
+    return response.json()
+
+
+def titles(result: list[dict]) -> list[str]:
+    return [r["titre"] for r in result]
+
+
+# --- metadata -------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_every_canned_query_is_described_in_french(name):
+    query = QUERIES[name]
+    assert re.search(r"[éèàêç]| les | des | de ", query["title"] + " " + query["description"]), name
+
+
+def test_database_page_lists_the_reading_queries_to_anonymous_visitors(datasette):
+    page = requests.get(f"{datasette.url}/veille", timeout=10).text
+    listed = set(re.findall(r'<li><a href="/veille/(\w+)" title=', page))
+    assert listed == {name for name, query in QUERIES.items() if not query.get("write")}
+
+
+def test_index_page_links_to_the_feeds_and_the_map(datasette):
+    page = requests.get(datasette.url + "/", timeout=10).text
+    assert "Veille formations vie privée" in page
+    for link in ("/veille/calendrier.ics", "/veille/nouvelles_sessions.atom", "/veille/carte", "/veille/prochaines_sessions"):
+        assert f'href="{link}"' in page
+
+
+def test_internal_tables_are_hidden_and_subscribers_private(datasette):
+    tables = {t["name"]: t["hidden"] for t in requests.get(f"{datasette.url}/veille.json", timeout=10).json()["tables"]}
+    assert tables["sessions_fts"] and tables["sessions_fts_data"] and tables["source_runs"]
+    assert not tables["sessions"] and not tables["triage"]
+    assert "alerts" not in tables  # subscribers' addresses: volunteers only
+    assert requests.get(f"{datasette.url}/veille/alerts.json", timeout=10).status_code == 403
+    assert logged_in(datasette).get(f"{datasette.url}/veille/alerts.json", timeout=10).status_code == 200
+
+
+def test_anonymous_visitors_cannot_run_their_own_sql(datasette):
+    response = requests.get(f"{datasette.url}/veille.json", params={"sql": "select * from alerts"}, timeout=10)
+    assert response.status_code == 403
+
+
+# --- canned queries -------------------------------------------------------------------
+def test_upcoming_relevant_sessions_soonest_first(datasette):
+    result = rows(datasette, "prochaines_sessions")
+    assert titles(result) == UPCOMING
+    first = result[0]
+    assert (first["date"], first["heure"], first["score"]) == ((today() + timedelta(10)).isoformat(), "09:30", 85)
+    assert first["pourquoi"] == "« vie privée » dans le titre"
+    assert first["lieu"] == "Médiathèque départementale, 35000 Rennes"
+    assert first["organisateur"] == BD35.name
+    assert first["lien"] == f"{BD35.url}/vie-privee"
+    assert result[5]["statut"] == "reportée"
+
+
+def test_a_session_without_place_still_lists(datasette):
+    no_place = [r for r in rows(datasette, "prochaines_sessions") if r["session_id"] == sid(ABF, "sans-lieu")]
+    assert no_place and no_place[0]["lieu"] is None and no_place[0]["heure"] == "journée"
+
+
+def test_new_or_changed_this_week(datasette):
+    result = {r["titre"]: r for r in rows(datasette, "nouveautes_semaine")}
+    assert result["Protéger sa vie privée en ligne"]["nouveauté"] == "modifiée"
+    assert result["Protéger sa vie privée en ligne"]["champs_modifiés"] == "start"
+    assert result["Journée d'étude : le RGPD en bibliothèque"]["nouveauté"] == "nouvelle"
+    assert "Sécurité numérique : les bons réflexes" not in result  # unchanged for a month
+    assert "Atelier vie privée d'hier" not in result  # past
+
+
+@pytest.mark.parametrize("territoire, expected", [
+    ("35", ["Protéger sa vie privée en ligne", "Données personnelles et prêt numérique"]),
+    ("26", [SCRIPT_TITLE, "Mots de passe et vie privée", "Sécurité numérique : les bons réflexes"]),
+    ("bretagne", ["Protéger sa vie privée en ligne", "Pistage en ligne : comprendre les cookies",
+                  "Journée d'étude : le RGPD en bibliothèque", "Données personnelles et prêt numérique"]),
+    ("3", []),  # a code, not a prefix: 3 is not 35
+])
+def test_by_departement_or_region(datasette, territoire, expected):
+    assert titles(rows(datasette, "par_territoire", territoire=territoire)) == expected
+
+
+def test_cancelled_or_postponed(datasette):
+    result = {r["titre"]: r for r in rows(datasette, "annulees_reportees")}
+    assert result["Autodéfense numérique"]["statut"] == "annulée"
+    assert result["Données personnelles et prêt numérique"]["statut"] == "reportée"
+    assert result["Données personnelles et prêt numérique"]["changé_le"]
+    assert len(result) == 2
+
+
+def test_registration_closing_soon(datasette):
+    result = rows(datasette, "inscriptions_bientot_closes")
+    assert [(r["titre"], r["jours_restants"]) for r in result] == [("Protéger sa vie privée en ligne", 5)]
+
+
+@pytest.mark.parametrize("words", ["vie privée", "vie privee", "VIE PRIVEE"])
+def test_full_text_search_ignores_accents_and_case(datasette, words):
+    found = titles(rows(datasette, "recherche", recherche=words))
+    assert set(found) == {"Protéger sa vie privée en ligne", "Vie privée des usagers : atelier",
+                          "Mots de passe et vie privée", "Atelier vie privée d'hier"}
+    assert found[-1] == "Atelier vie privée d'hier"  # past sessions last
+
+
+def test_search_with_empty_words_finds_nothing_and_fails_not(datasette):
+    assert rows(datasette, "recherche", recherche="") == []
+
+
+def test_source_health(datasette):
+    result = rows(datasette, "sante_sources")
+    assert [r["source"] for r in result][0] == BD26.id  # failing first
+    failing = result[0]
+    assert failing["santé"] == "en échec" and failing["dernière_erreur"] == "HTTP 503 Service Unavailable"
+    assert (failing["sessions_maintenant"], failing["sessions_avant"]) == (0, 4)
+    healthy = {r["source"]: r for r in result}[BD35.id]
+    assert healthy["santé"] == "ok" and healthy["dernier_succès"] and healthy["sessions_maintenant"] == 5
+
+
+def test_session_history(datasette):
+    result = rows(datasette, "historique_session", session_id=sid(BD35, "vie-privee"))
+    assert [r["quoi"] for r in result] == ["première apparition", "début"]
+    assert result[1]["avant"].endswith("T09:00:00+01:00") and result[1]["après"].endswith("T09:30:00+01:00")
+
+
+def test_facets_on_sessions(datasette):
+    data = requests.get(f"{datasette.url}/veille/sessions.json", timeout=10).json()
+    facets = data["facet_results"]
+    assert set(facets) == {"departement", "region", "source_kind", "organiser", "status", "month"}
+    counts = lambda name: {f["value"]: f["count"] for f in facets[name]["results"]}  # noqa: E731
+    assert counts("departement") == {"35": 6, "26": 4}
+    assert counts("source_kind") == {"bd": 10, "abf": 2}
+    assert counts("status")["cancelled"] == 1
+    assert counts("month")[(today() + timedelta(10)).isoformat()[:7]] >= 1
+
+
+def test_table_search_ignores_accents(datasette):
+    data = requests.get(f"{datasette.url}/veille/sessions.json", params={"_search": "donnees personnelles",
+                                                                        "_shape": "array"}, timeout=10).json()
+    assert {r["title"] for r in data} == {SCRIPT_TITLE, "Données personnelles et prêt numérique"}
+
+
+# --- feeds ----------------------------------------------------------------------------
+def calendar(server) -> dict[str, icalendar.Event]:
+    response = requests.get(f"{server.url}/veille/calendrier.ics", timeout=10)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
+    return {str(e["UID"]): e for e in icalendar.Calendar.from_ical(response.text).walk("VEVENT")}
+
+
+def test_ics_local_paris_times_winter_and_summer(datasette):
+    events = calendar(datasette)
+    winter = events[sid(BD35, "vie-privee")]
+    assert winter.decoded("DTSTART") == datetime.combine(today() + timedelta(10), datetime.min.time().replace(hour=9, minute=30), PARIS)
+    assert winter["DTSTART"].params["TZID"] == "Europe/Paris"
+    assert winter.decoded("DTEND").hour == 12 and winter.decoded("DTEND").minute == 30
+    summer = events[sid(BD26, "ete")].decoded("DTSTART")
+    assert (summer.month, summer.hour, summer.utcoffset()) == (6, 14, timedelta(hours=2))
+
+
+def test_ics_all_day_sessions_are_all_day(datasette):
+    rgpd = calendar(datasette)[sid(ABF, "rgpd")]
+    start, end = rgpd.decoded("DTSTART"), rgpd.decoded("DTEND")
+    assert type(start) is date and type(end) is date  # noqa: E721 (datetime is a date subclass)
+    assert (start, end) == (today() + timedelta(20), today() + timedelta(22))  # DTEND is exclusive
+
+
+def test_ics_description_says_why_and_links(datasette):
+    event = calendar(datasette)[sid(BD35, "vie-privee")]
+    assert "Pourquoi : « vie privée » dans le titre" in str(event["DESCRIPTION"])
+    assert f"{BD35.url}/vie-privee" in str(event["DESCRIPTION"])
+    assert str(event["SUMMARY"]) == "Protéger sa vie privée en ligne"
+
+
+def test_ics_uids_are_session_ids_stable_across_fetches(datasette):
+    first, second = calendar(datasette), calendar(datasette)
+    assert set(first) == set(second) == {r["session_id"] for r in rows(datasette, "prochaines_sessions")}
+    assert sid(BD35, "pas-pertinent") not in first and sid(BD26, "annulee") not in first
+
+
+def test_atom_feed_of_new_relevant_sessions(datasette):
+    response = requests.get(f"{datasette.url}/veille/nouvelles_sessions.atom", timeout=10)
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.feed.title == "Nouvelles sessions sur la vie privée"
+    entries = {e.id: e for e in feed.entries}
+    assert set(entries) == {f"urn:veille-formations:session:{r['session_id']}" for r in rows(datasette, "prochaines_sessions")}
+    script = entries[f"urn:veille-formations:session:{sid(BD26, 'script')}"]
+    assert script.title == SCRIPT_TITLE  # escaped in the XML, given back as text
+    assert "<script>" not in response.text
+    assert script.link == f"{BD26.url}/script" and "Pourquoi :" in script.summary
+    assert script.updated_parsed and re.search(r"[+-]\d\d:\d\d$|Z$", script.updated)
+
+
+# --- map ------------------------------------------------------------------------------
+def test_map_query_places_sessions_by_town_or_departement(datasette):
+    points = {r["titre"]: (r["latitude"], r["longitude"]) for r in rows(datasette, "carte")}
+    assert points["Protéger sa vie privée en ligne"] == pytest.approx((48.11, -1.67), abs=0.01)  # Rennes
+    assert points["Journée d'étude : le RGPD en bibliothèque"] == pytest.approx((48.52, -2.77), abs=0.01)  # Saint-Brieuc
+    assert "Pistage en ligne : comprendre les cookies" not in points  # no place, no département
+    page = requests.get(f"{datasette.url}/veille/carte", timeout=10).text
+    assert "datasette-cluster-map.js" in page
+
+
+@pytest.mark.parametrize("place, departement, expected", [
+    ("Médiathèque, 2 rue de Paris, 35000 Rennes", "35", (48.11, -1.67)),  # Paris is a street here
+    ("Salle des fêtes, Valence", "26", (44.93, 4.91)),  # Valence (Drôme)
+    ("Valence", "82", (44.11, 0.89)),  # Valence (Tarn-et-Garonne)
+    ("Bibliothèque, 22000 St-Brieuc", None, (48.52, -2.77)),  # département from the postcode
+    ("Salle du Port, 2 rue du Port", "29", (48.00, -4.10)),  # no town: chef-lieu, Quimper
+    (None, "2A", (41.92, 8.74)),  # Ajaccio
+    ("Médiathèque de Saint-Denis", "974", (-20.88, 55.45)),  # La Réunion, not Seine-Saint-Denis
+    ("Chambéry", "73-74", (45.57, 5.92)),
+    ("Médiathèque de Villeneuve-sur-Lys", "26", (44.93, 4.91)),  # demo town: not Villeneuve (Ain), so Valence
+])
+def test_locate(place, departement, expected):
+    assert locate(place, departement) == pytest.approx(expected, abs=0.01)
+
+
+@pytest.mark.parametrize("place, departement", [
+    ("En ligne (visioconférence)", "35"), ("quelque part", None), (None, None),
+    ("Université de Lysbourg, amphithéâtre Condorcet", None),  # demo ABF place: Condorcet (Drôme) has 600 inhabitants
+])
+def test_locate_gives_nothing_for_online_or_unknown_places(place, departement):
+    assert locate(place, departement) is None
+
+
+# --- triage ---------------------------------------------------------------------------
+def triage_row(db, session):
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    return conn.execute("select * from triage where session_id = ?", [session]).fetchone()
+
+
+def logged_in(server) -> requests.Session:
+    """A browser-like session logged in through datasette-auth-passwords' form."""
+    http = requests.Session()
+    token = re.search(r'name="csrftoken" value="([^"]+)"', http.get(f"{server.url}/-/login", timeout=10).text)[1]
+    response = http.post(f"{server.url}/-/login", data={"username": VOLUNTEER, "password": PASSWORD, "csrftoken": token},
+                         allow_redirects=False, timeout=10)
+    assert response.status_code == 302 and "ds_actor" in http.cookies
+    return http
+
+
+def triage(http, server, session, state, note="") -> dict:
+    form = http.get(f"{server.url}/veille/trier", timeout=10)
+    token = re.search(r'name="csrftoken" value="([^"]+)"', form.text)[1]
+    response = http.post(f"{server.url}/veille/trier", timeout=10, data={
+        "session_id": session, "etat": state, "note": note, "csrftoken": token, "_json": "1"})
+    assert response.status_code == 200, response.text[:500]
+    return response.json()
+
+
+def test_anonymous_cannot_triage(datasette, veille_db):
+    session = sid(BD26, "a-trier")
+    assert requests.get(f"{datasette.url}/veille/trier", timeout=10).status_code == 403
+    response = requests.post(f"{datasette.url}/veille/trier", timeout=10,
+                             data={"session_id": session, "etat": "pas pertinent", "note": "", "_json": "1"})
+    assert response.status_code == 403
+    assert triage_row(veille_db, session) is None
+
+
+def test_volunteer_triage_is_recorded_and_hides_the_session(datasette, veille_db):
+    http, session = logged_in(datasette), sid(BD26, "a-trier")
+    assert triage(http, datasette, session, "pas pertinent", "hors sujet")["ok"]
+    row = triage_row(veille_db, session)
+    assert (row["state"], row["note"], row["by"]) == ("pas pertinent", "hors sujet", VOLUNTEER)
+    assert abs(datetime.fromisoformat(row["at"]) - datetime.now(PARIS)) < timedelta(minutes=5)
+    assert "Mots de passe et vie privée" not in titles(rows(datasette, "prochaines_sessions"))
+    assert session not in calendar(datasette)
+    assert "Mots de passe et vie privée" not in titles(rows(datasette, "carte"))
+
+    assert triage(http, datasette, session, "a contacter")["ok"]  # accents optional
+    assert triage_row(veille_db, session)["state"] == "à contacter"
+    back = {r["session_id"]: r for r in rows(datasette, "prochaines_sessions")}[session]
+    assert back["tri"] == "à contacter" and back["note_tri"] is None
+
+
+@pytest.mark.parametrize("session, state", [(sid(BD26, "a-trier"), "peut-être"), ("pas-une-session", "inscrit")])
+def test_triage_refuses_unknown_state_or_session(datasette, veille_db, session, state):
+    answer = triage(logged_in(datasette), datasette, session, state)
+    assert not answer["ok"] and answer["message"].startswith("Tri refusé")
+    assert triage_row(veille_db, "pas-une-session") is None
+
+
+def test_triage_survives_a_new_crawl_and_a_rematch(datasette, veille_db):
+    session = sid(BD35, "pas-pertinent")
+    store = Store(veille_db)
+    run_id = store.start_run("test")
+    for source, items in catalogue(first_run=False):
+        store.save_source(run_id, source, items, {"pages": 1, "items": len(items), "errors": []})
+    store.save_match(session, relevant("« vie privée » dans le titre", 99))
+    assert triage_row(veille_db, session)["state"] == "pas pertinent"
+    assert "Vie privée des usagers : atelier" not in titles(rows(datasette, "prochaines_sessions"))
+
+
+# --- a fresh install ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def empty_datasette(tmp_path_factory, password_hash):
+    """Datasette on a database the store has just created: no source, no session yet."""
+    db = tmp_path_factory.mktemp("empty") / "veille.db"
+    Store(db)
+    server = DatasetteProcess(db, {"VEILLE_PASSWORD_HASH_BENEVOLE": password_hash})
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("name", sorted(name for name, query in QUERIES.items() if not query.get("write")))
+def test_every_list_answers_on_an_empty_database(empty_datasette, name):
+    assert rows(empty_datasette, name, recherche="vie privée", territoire="35", session_id="x") == []
+
+
+def test_feeds_answer_empty_on_an_empty_database(empty_datasette):
+    assert calendar(empty_datasette) == {}
+    response = requests.get(f"{empty_datasette.url}/veille/nouvelles_sessions.atom", timeout=10)
+    assert response.status_code == 200
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo and feed.feed.title == "Nouvelles sessions sur la vie privée" and feed.entries == []
+
+
+# --- the real demo database -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def demo_datasette(tmp_path_factory, password_hash):
+    """Datasette on the database `veille demo` builds by crawling the bundled sites."""
+    db = tmp_path_factory.mktemp("demo") / "veille.db"
+    demo = subprocess.run([sys.executable, "-m", "crawler", "demo", "--no-serve", "--db", str(db),
+                           "-s", "VEILLE_TODAY=2026-11-25"], cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    server = DatasetteProcess(db, {"VEILLE_PASSWORD_HASH_BENEVOLE": password_hash})
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("name", sorted(name for name, query in QUERIES.items() if not query.get("write")))
+def test_every_list_answers_on_the_demo_database(demo_datasette, name):
+    rows(demo_datasette, name, recherche="vie privée", territoire="26", session_id="x")
+
+
+def test_demo_feeds_agree_with_the_upcoming_list(demo_datasette):
+    upcoming = rows(demo_datasette, "prochaines_sessions")
+    assert [r["date"] for r in upcoming] == sorted(r["date"] for r in upcoming)
+    assert all(r["pourquoi"] and r["score"] for r in upcoming)
+    events = calendar(demo_datasette)
+    assert set(events) == {r["session_id"] for r in upcoming}
+    for event in events.values():
+        start = event.decoded("DTSTART")
+        assert type(start) is date or str(start.tzinfo) == "Europe/Paris"  # noqa: E721
+    feed = feedparser.parse(requests.get(f"{demo_datasette.url}/veille/nouvelles_sessions.atom", timeout=10).content)
+    assert not feed.bozo and len(feed.entries) == min(len(upcoming), 50)
+    data = requests.get(f"{demo_datasette.url}/veille/sessions.json", params={"_search": "donnees personnelles"}, timeout=10).json()
+    assert data["rows"], "the demo calendars speak of « données personnelles »"
