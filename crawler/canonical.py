@@ -42,9 +42,9 @@ def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     query = "&".join(pair for pair in parts.query.split("&") if pair and not _is_noise(pair))
-    # `/formations/` and `/formations` are one page on every CMS seen; the root keeps its `/`.
-    path = parts.path.rstrip("/") or "/"
-    return canonicalize_url(urlunsplit((scheme, _netloc(parts, scheme), path, query, "")))
+    # The trailing slash stays: robots.txt rules match it (`Disallow: /espace-adherent/` does not
+    # cover `/espace-adherent`), so fetching without it would walk round a site's wishes.
+    return canonicalize_url(urlunsplit((scheme, _netloc(parts, scheme), parts.path or "/", query, "")))
 
 
 def url_key(url: str, drop_pagination: bool = False) -> str:
@@ -54,7 +54,8 @@ def url_key(url: str, drop_pagination: bool = False) -> str:
     """
     parts = urlsplit(canonical_url(url))
     host = parts.netloc.removeprefix("www.")
-    path, query = parts.path, parts.query
+    # `/formations/` and `/formations` are one page on every CMS seen; the root keeps its `/`.
+    path, query = parts.path.rstrip("/") or "/", parts.query
     if drop_pagination:
         pairs = [pair.partition("=") for pair in query.split("&") if pair]
         names = {name for name, _, _ in pairs}

@@ -43,8 +43,13 @@ def crawl(sources, db, only, settings):
     from crawler.runner import run_crawl
     from crawler.store import open_db
 
+    from crawler.sources import SourcesError
+
     overrides = _settings_overrides(settings)
-    run_id = run_crawl(sources, db, list(only), overrides)
+    try:
+        run_id = run_crawl(sources, db, list(only), overrides)
+    except SourcesError as error:
+        raise click.ClickException(str(error))
     database = open_db(db)
     click.echo(format_summary(database, run_id, overrides.get("VEILLE_TODAY") or date.today().isoformat()))
     if database["crawl_runs"].get(run_id)["status"] == "failed":
@@ -86,11 +91,12 @@ def demo(db, no_serve, port, settings):
 def weekly(sources, db, config, keywords, settings):
     """The weekly job: lock, crawl every enabled source, rematch if needed, send alerts, report."""
     from crawler.alerts import AlertsConfigError
+    from crawler.sources import SourcesError
     from crawler.weekly import AlreadyRunning, run_weekly
 
     try:
         report, ok = run_weekly(sources, db, config, keywords, _settings_overrides(settings))
-    except (AlreadyRunning, AlertsConfigError) as error:
+    except (AlreadyRunning, AlertsConfigError, SourcesError) as error:
         raise click.ClickException(str(error))
     click.echo(json.dumps(report, ensure_ascii=False, indent=1))
     if not ok:

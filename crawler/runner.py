@@ -7,6 +7,7 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
+from crawler.sources import load_sources
 from crawler.store import open_db
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,8 +30,10 @@ def crawl_settings(sources: str, db: str, overrides: dict[str, str] | None = Non
 def run_crawl(sources: str, db: str, only: list[str] | None = None, overrides: dict[str, str] | None = None) -> int:
     """Crawl the enabled sources (or ``only`` those ids) into ``db``; returns the crawl run id.
 
-    Twisted's reactor cannot restart: call this once per process.
+    Twisted's reactor cannot restart: call this once per process. A malformed sources file
+    raises SourcesError here, before anything is fetched or written.
     """
+    load_sources(sources)
     process = CrawlerProcess(crawl_settings(sources, db, overrides))
     process.crawl("calendar", only=",".join(only) if only else None)
     process.start()

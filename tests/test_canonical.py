@@ -42,12 +42,13 @@ def test_fragment_is_dropped():
     )
 
 
-def test_trailing_slash_is_dropped_except_on_the_root():
-    assert canonical_url("http://monchermedia.com/stage-de-formation-de-base-mai-juin-2010/") == (
-        "http://monchermedia.com/stage-de-formation-de-base-mai-juin-2010"
-    )
+def test_trailing_slash_is_kept_for_fetching_but_not_for_identity():
+    # robots.txt matches the slash: `Disallow: /espace-adherent/` must still cover the link we fetch.
+    url = "http://monchermedia.com/stage-de-formation-de-base-mai-juin-2010/"
+    assert canonical_url(url) == url
+    assert url_key(url) == url_key(url.rstrip("/")) == "monchermedia.com/stage-de-formation-de-base-mai-juin-2010"
     assert canonical_url("https://abffranchecomte.fr") == "https://abffranchecomte.fr/"
-    assert canonical_url("https://abffranchecomte.fr/") == "https://abffranchecomte.fr/"
+    assert url_key("https://abffranchecomte.fr/") == "abffranchecomte.fr/"
 
 
 def test_trailing_dot_host_is_the_same_host():

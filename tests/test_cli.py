@@ -122,3 +122,13 @@ def test_db_stats_and_export(tmp_path):
     assert exported[0]["title"] == "Atelier RGPD" and exported[0]["relevant"] == 1 and exported[0]["why"]
     csv_out = veille("db", "export", "--db", str(db))
     assert csv_out.splitlines()[0].startswith("id,") and "Atelier RGPD" in csv_out
+
+
+def test_crawl_refuses_a_malformed_sources_file_before_fetching(tmp_path):
+    bad = tmp_path / "sources.yml"
+    bad.write_text("sources:\n- id: bd-35\n  name: MD 35\n  kind: bd\n  url: https://a.fr\n  format: htm\n")
+    result = subprocess.run([sys.executable, "-m", "crawler", "crawl", "--sources", str(bad), "--db",
+                             str(tmp_path / "v.db")], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "entry 1 (bd-35)" in result.stderr and "'format'" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "v.db").exists()
