@@ -1,0 +1,54 @@
+"""The two reference baselines the matcher is compared with: a keyword regex and a naive fuzzy loop.
+
+Both answer like the matcher (`score(session)` -> MatchResult), so `matchers.evaluate` measures them.
+"""
+import re
+from collections.abc import Mapping
+
+from rapidfuzz import fuzz
+
+from matchers import MatchResult
+from matchers.normalize import normalize
+
+# Twenty privacy keywords, as a first attempt would list them.
+PRIVACY_KEYWORDS = [
+    "vie privée", "données personnelles", "RGPD", "CNIL", "cookies", "traceurs", "pistage",
+    "surveillance", "cybersécurité", "sécurité numérique", "mot de passe", "mots de passe",
+    "chiffrement", "VPN", "Tor", "hameçonnage", "phishing", "identité numérique", "e-réputation",
+    "hygiène numérique",
+]
+_FOLDED = [normalize(keyword).strip() for keyword in PRIVACY_KEYWORDS]
+
+
+def session_text(session: Mapping) -> str:
+    """Title and description, the two fields both baselines read."""
+    return f"{session.get('title') or ''} {session.get('description') or ''}"
+
+
+class RegexBaseline:
+    """Accent- and case-insensitive whole-word regex over the keywords: any hit means relevant."""
+
+    name = "regex (20 mots-clés)"
+
+    def __init__(self, keywords: list[str] = _FOLDED):
+        self._pattern = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in keywords) + r")\b")
+
+    def score(self, session: Mapping) -> MatchResult:
+        found = self._pattern.search(normalize(session_text(session))) is not None
+        return MatchResult(100.0 if found else 0.0, found)
+
+
+class FuzzyBaseline:
+    """rapidfuzz partial_ratio of every keyword against the whole text: the score is the best
+    ratio (a score, as the matcher gives one for every session); relevant at >= 85."""
+
+    name = "rapidfuzz partial_ratio naïf"
+
+    def __init__(self, keywords: list[str] = _FOLDED, cutoff: float = 85):
+        self._keywords = keywords
+        self._cutoff = cutoff
+
+    def score(self, session: Mapping) -> MatchResult:
+        text = normalize(session_text(session))
+        best = max(fuzz.partial_ratio(keyword, text) for keyword in self._keywords)
+        return MatchResult(round(best, 1), best >= self._cutoff)

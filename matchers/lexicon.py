@@ -1,0 +1,120 @@
+"""Map text tokens to vocabulary words: exactly, through plurals, or as a typo (rapidfuzz).
+
+Whole texts never repeat but their words do, so each distinct token is judged once and cached.
+"""
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, Indel
+
+from matchers.keywords import Fuzzy
+from matchers.normalize import stem
+
+_CACHE_LIMIT = 500_000  # distinct tokens kept before starting afresh; a few tens of MB at most
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A token recognised as a vocabulary word."""
+
+    word: str
+    similarity: float  # 100 for an exact or plural form
+    strong: bool  # may carry a term on its own; a short correction ("donées") only accompanies
+
+
+class Lexicon:
+    """Vocabulary lookup with typo correction restricted to words that could be typos of terms."""
+
+    def __init__(self, words: set[str], correctable: set[str], fuzzy: Fuzzy, never_corrected: frozenset[str]):
+        self._words = frozenset(words)
+        self._correctable = frozenset(correctable)
+        self._fuzzy = fuzzy
+        self._never_corrected = never_corrected
+        self._candidates: dict[tuple[int, str], list[str]] = {}
+        self._anagrams: dict[str, list[str]] = {}
+        for word in sorted(correctable):
+            if len(word) >= 4:
+                self._anagrams.setdefault("".join(sorted(word)), []).append(word)
+            if len(word) >= fuzzy.min_length:
+                # Only words of about the same length can be within the edit limit. With one edit,
+                # a typo also keeps the first or the last letter of its word: index both ends, and
+                # compare a typo with a tenth of the vocabulary instead of all of it.
+                for length in range(len(word) - fuzzy.max_edits, len(word) + fuzzy.max_edits + 1):
+                    for key in self._buckets(length, word):
+                        self._candidates.setdefault(key, []).append(word)
+        self._reset()
+
+    def _buckets(self, length: int, word: str) -> list[tuple[int, str]]:
+        """Keys of the candidate lists a word of this length is compared with."""
+        if self._fuzzy.max_edits == 1:
+            return [(length, "^" + word[0]), (length, word[-1] + "$")]
+        return [(length, "")]
+
+    def _reset(self):
+        self._known: dict[str, Hit | None] = {}
+        self._hit_tokens: set[str] = set()
+        self._term_tokens: set[str] = set()  # the hits that are words of a term, not only of a rule
+        self.word_of: dict[str, str] = {}  # hit token -> vocabulary word, the hot lookup
+        self.weak_tokens: set[str] = set()  # short corrections: they never carry a term alone
+
+    def present(self, distinct_tokens: set[str]) -> set[str]:
+        """The vocabulary tokens (term words, qualifiers, cues, or typos of term words) among these."""
+        unknown = distinct_tokens.difference(self._known)
+        if unknown:
+            if len(self._known) > _CACHE_LIMIT:
+                self._reset()
+                unknown = distinct_tokens
+            for token in unknown:
+                hit = self._judge(token)
+                self._known[token] = hit
+                if hit is not None:
+                    self._hit_tokens.add(token)
+                    self.word_of[token] = hit.word
+                    if not hit.strong:
+                        self.weak_tokens.add(token)
+                    if hit.word in self._correctable:
+                        self._term_tokens.add(token)
+        return distinct_tokens & self._hit_tokens
+
+    def term_tokens(self, present: set[str]) -> set[str]:
+        """Those of the `present` tokens that are words of a term, not only of a context rule."""
+        return present & self._term_tokens
+
+    def hit(self, token: str) -> Hit:
+        """How a token returned by `present` was recognised (judged again if the cache was reset)."""
+        known = self._known.get(token)
+        return known if known is not None else self._judge(token)
+
+    def _judge(self, token: str) -> Hit | None:
+        word = stem(token)
+        if word in self._words:
+            return Hit(word, 100.0, True)
+        if len(word) < 4 or word in self._never_corrected or not word.isalpha():
+            return None
+        # "RGDP" for "RGPD": a swap of two neighbouring letters is the commonest typo in acronyms,
+        # which are too short for a ratio cut-off to tell a typo from another word.
+        for candidate in self._anagrams.get("".join(sorted(word)), ()):
+            if _is_adjacent_swap(word, candidate):
+                return Hit(candidate, round(fuzz.ratio(word, candidate), 1), True)
+        if len(word) < self._fuzzy.min_length:
+            return None
+        # Edits, not a ratio: a typo is one slip ("personelles", "donées"), while real words of the
+        # same family differ by two or more ("formation"/"information", "exposition"/"position").
+        # Short words only get a missing or extra letter: one changed letter too often makes
+        # another word ("suite"/"fuite", "porte"/"forte", "aussi"/"ANSSI").
+        long_word = len(word) >= self._fuzzy.long_length
+        candidates = [c for key in self._buckets(len(word), word) for c in self._candidates.get(key, ())]
+        best = process.extractOne(
+            word,
+            candidates,
+            scorer=OSA.distance if long_word else Indel.distance,
+            score_cutoff=self._fuzzy.max_edits,
+        )
+        if best is None:
+            return None
+        return Hit(best[0], round(fuzz.ratio(word, best[0]), 1), long_word)
+
+
+def _is_adjacent_swap(word: str, other: str) -> bool:
+    diffs = [i for i, (a, b) in enumerate(zip(word, other)) if a != b]
+    return len(diffs) == 2 and diffs[1] == diffs[0] + 1

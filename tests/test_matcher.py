@@ -1,0 +1,264 @@
+"""The privacy matcher on short realistic catalogue sentences: variants, context rules, evidence."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matchers import KeywordsError, MatchResult, load_matcher
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS = ROOT / "keywords.yml"
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return load_matcher(KEYWORDS)
+
+
+def relevant(matcher, title, description=""):
+    return matcher.score({"title": title, "description": description}).relevant
+
+
+# --- each kind of variant is found ---------------------------------------------------------
+
+@pytest.mark.parametrize("title", [
+    "Atelier vie priveé pour les seniors",                      # typo, accent misplaced
+    "Les donées personelles des lecteurs",                      # two typos in one term
+    "RGDP : ce que la commune doit faire",                      # swapped letters in an acronym
+    "Proteger sa vie privee sur les reseaux",                   # no accents
+    "ATELIER MOTS DE PASSE ET DOUBLE AUTHENTIFICATION",         # all caps
+    "Privacy et trackers : comprendre le web commercial",       # English
+    "Phishing : déjouer les faux messages",                     # English
+    "2FA et A2F : activer la vérification",                     # abbreviations
+    "MFA pour les comptes du personnel",                        # abbreviation
+    "Les pisteurs dans nos applis",                             # inflection (plural)
+    "Traçage publicitaire : qui nous suit ?",                   # inflection (noun)
+    "Géolocalisée sans le savoir ?",                            # inflection (participle)
+    "Cybersécurité : réagir à une attaque",
+    "Chiffrer ses messages avec des outils libres",
+    "E-réputation : ce que les recruteurs voient",              # hyphen
+    "Droit à l'oubli : accompagner une demande",                # apostrophe
+    "Dégooglisons le réseau de lecture publique",
+    "La CNIL et les bibliothèques",
+    "Sécurité numérique des postes publics",                    # weak term with its qualifier
+    "Reprendre la main sur ses données",                        # weak term with a possessive
+])
+def test_privacy_titles_are_relevant(matcher, title):
+    assert relevant(matcher, title)
+
+
+@pytest.mark.parametrize("text, term", [
+    ("Une suite de données sur les prêts", "fuite de données"),       # suite / fuite: one letter
+    ("Déchiffrer les albums avec les petits", "chiffrer"),           # a real word, listed
+    ("Projection des données d'activité", "protection des données"),  # listed in never_corrected
+])
+def test_real_words_next_to_a_term_are_not_typos(matcher, text, term):
+    assert term not in {t["term"] for t in matcher.score({"title": text}).terms}
+
+
+def test_multi_word_term_tolerates_a_small_gap(matcher):
+    result = matcher.score({"title": "La protection de vos données personnelles en pratique"})
+    assert result.relevant
+    assert {t["text"] for t in result.terms} >= {"données personnelles"}
+
+
+def test_multi_word_term_does_not_cross_a_sentence(matcher):
+    assert matcher.score({"description": "Une vie. Privée de sortie, la classe lit."}).terms == []
+
+
+def test_gap_too_wide_breaks_a_multi_word_term(matcher):
+    """'droit ... image' four words apart is two topics, not "droit à l'image"."""
+    assert matcher.score({"title": "Droit d'auteur et gestion des images du fonds"}).terms == []
+
+
+# --- context rules: weak terms need a qualifier, negative contexts cancel ---------------------
+
+@pytest.mark.parametrize("title", [
+    "Goûter-lecture : cookies et chocolat chaud",
+    "Atelier cuisine : la recette des cookies de grand-mère",
+    "Sécurité incendie : manipulation des extincteurs",
+    "Protection des collections : lutter contre l'humidité",
+    "Données bibliographiques et transition bibliographique",
+    "Concevoir un jeu de piste dans la médiathèque",
+    "Pistes de lecture pour les ados",
+    "Le jeu Mot de passe revisité pour les ados",
+    "Organiser la surveillance des salles de lecture",
+    "La vie privée des écrivains racontée par leurs biographes",
+    "Cyber-base : initiation à l'informatique",
+    "Le tracé des rayonnages dans la nouvelle médiathèque",
+    "Sur les traces des bibliothèques populaires",
+    "Données ouvertes : publier ses horaires",
+    "Sécurité au travail : gestes et postures",
+    "Protéger sa voix pour la lecture à voix haute",
+    "L'identité numérique de la médiathèque : charte graphique et logo",
+])
+def test_homonyms_are_not_relevant(matcher, title):
+    assert not relevant(matcher, title)
+
+
+def test_weak_term_counts_only_near_its_qualifier(matcher):
+    assert matcher.score({"title": "Sécurité des usagers lors des animations"}).terms == []
+    assert relevant(matcher, "Sécurité informatique pour les bénévoles")
+    assert matcher.score({"title": "Les données du rapport annuel"}).terms == []
+    assert relevant(matcher, "Données privées : ce que l'on peut demander")
+
+
+def test_negative_context_cancels_only_the_term_it_surrounds(matcher):
+    result = matcher.score({
+        "title": "Cookies publicitaires et traceurs",
+        "description": "Goûter offert à la fin : chocolat et biscuits.",
+    })
+    assert result.relevant
+
+
+# --- grade 1 (passing mention) vs grade 2 (dedicated slot) ---------------------------------
+
+LONG_PROGRAMME = (
+    "Accueil des groupes, choix des albums, lecture à voix haute, gestion du temps, "
+    "partenariats avec les écoles, {mention}, bilan de la journée."
+)
+
+
+def test_single_passing_mention_in_a_long_description_is_not_enough(matcher):
+    description = LONG_PROGRAMME.format(mention="protection des données")
+    assert not relevant(matcher, "Accueillir les classes en médiathèque", description)
+
+
+def test_passing_cue_lowers_a_mention(matcher):
+    title = "Accueil des classes"
+    plain = matcher.score({"title": title, "description": "La question des cookies sur le portail."})
+    passing = matcher.score({"title": title, "description": "La question des cookies est évoquée en passant."})
+    assert passing.score < plain.score
+
+
+def test_dedicated_module_in_a_broader_programme_is_enough(matcher):
+    description = "Jour 1 : accueil et animations. Jour 2 : un module est consacré aux traceurs."
+    assert relevant(matcher, "Animer un espace numérique", description)
+
+
+def test_slot_cue_far_before_the_term_is_a_list_not_a_module(matcher):
+    afternoon = "Matinée : pratiques culturelles. Après-midi : réseaux sociaux, jeux vidéo, lecture, e-réputation."
+    assert not relevant(matcher, "Journée d'étude : les publics adolescents", afternoon)
+    assert relevant(matcher, "Journée d'étude : les publics adolescents", "Après-midi : e-réputation et réseaux.")
+
+
+def test_two_distinct_terms_in_the_description_are_enough(matcher):
+    description = "Deuxième partie : paramètres de confidentialité des applis et publicité ciblée."
+    assert relevant(matcher, "Prise en main des tablettes", description)
+
+
+def test_generic_title_lets_the_description_carry_the_subject(matcher):
+    description = "Une juriste présente les enjeux de la surveillance numérique au travail."
+    assert relevant(matcher, "Conférence du jeudi", description)
+    assert not relevant(matcher, "Lecture publique et territoires", description)
+
+
+# --- result shape ------------------------------------------------------------------------
+
+def test_evidence_names_concept_field_original_text_and_similarity(matcher):
+    result = matcher.score({
+        "title": "RGPD et SIGB", "description": "Les donées personelles des lecteurs.", "organiser": None,
+    })
+    assert result.score == 96.0  # 60 in the title + 60 x 0.6 in the description
+    by_field = {t["field"]: t for t in result.terms}
+    assert by_field["title"] == {
+        "concept": "donnees_personnelles", "term": "RGPD", "field": "title", "text": "RGPD", "similarity": 100.0,
+    }
+    assert by_field["description"]["text"] == "donées personelles"
+    assert 85 < by_field["description"]["similarity"] < 100
+
+
+def test_to_dict_is_json_ready_and_explain_is_french(matcher):
+    result = matcher.score({"title": "RGPD en bibliothèque", "description": "Repérer les traceurs du portail."})
+    assert json.loads(json.dumps(result.to_dict())) == result.to_dict()
+    assert set(result.to_dict()) == {"score", "relevant", "terms"}
+    assert result.explain() == "« RGPD » dans le titre ; « traceurs » dans la description"
+
+
+def test_empty_or_odd_sessions_score_zero(matcher):
+    for session in ({}, {"title": None, "description": ""}, {"title": 42}):
+        result = matcher.score(session)
+        assert isinstance(result, MatchResult)
+        assert (result.score, result.relevant, result.terms) == (0.0, False, [])
+    assert matcher.score({}).explain() == "aucun terme de vie privée trouvé"
+
+
+def test_score_is_capped_at_100(matcher):
+    text = "Vie privée, RGPD, CNIL, traceurs, chiffrement, VPN, Tor et mots de passe"
+    assert matcher.score({"title": text, "description": text}).score == 100
+
+
+# --- keywords file ------------------------------------------------------------------------
+
+MINIMAL = """\
+threshold: 50
+fields:
+  title:
+    weight: 1.0
+concepts:
+  vie_privee:
+    label: Vie privée
+    weight: 60
+    terms:
+      - vie privée
+"""
+
+
+def test_version_changes_with_the_file(tmp_path):
+    path = tmp_path / "keywords.yml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    first = load_matcher(path).version
+    assert load_matcher(str(path)).version == first
+    path.write_text(MINIMAL + "      - privacy\n", encoding="utf-8")
+    assert load_matcher(path).version != first
+
+
+@pytest.mark.parametrize("broken, line, words", [
+    (MINIMAL.replace("weight: 60", "weight: soixante"), 8, "weight"),
+    (MINIMAL.replace("weight: 60", "weight: 600"), 8, "entre 0 et 100"),
+    (MINIMAL.replace("      - vie privée", "      - term: vie privée\n        neer: [numérique]"), 11, "neer"),
+    (MINIMAL.replace("    label: Vie privée\n", ""), 7, "label"),
+    (MINIMAL.replace("  title:\n", "  title:\n  title:\n"), 4, "deux fois"),
+    (MINIMAL.replace("      - vie privée", "      - [vie privée"), 11, "YAML"),
+    (MINIMAL.replace("      - vie privée", "      - term: ''"), 10, "non vide"),
+])
+def test_invalid_keywords_file_is_refused_with_its_line(tmp_path, broken, line, words):
+    path = tmp_path / "keywords.yml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(KeywordsError) as error:
+        load_matcher(path)
+    message = str(error.value)
+    assert message.startswith(f"keywords.yml, line {line}: ")
+    assert words in message
+
+
+def test_missing_file_is_a_keywords_error(tmp_path):
+    with pytest.raises(KeywordsError, match="absent.yml"):
+        load_matcher(tmp_path / "absent.yml")
+
+
+def test_other_families_are_scored_but_do_not_decide(tmp_path):
+    path = tmp_path / "keywords.yml"
+    path.write_text(MINIMAL + "  mediation:\n    label: Médiation\n    family: mediation\n"
+                    "    weight: 80\n    terms:\n      - inclusion numérique\n", encoding="utf-8")
+    result = load_matcher(path).score({"title": "Inclusion numérique en milieu rural"})
+    assert result.families == {"mediation": 80.0}
+    assert (result.score, result.relevant) == (0.0, False)
+
+
+def test_shipped_keywords_file_documents_how_to_add_a_term():
+    header = KEYWORDS.read_text(encoding="utf-8").split("threshold:")[0]
+    for word in ("AJOUTER UN TERME", "near", "unless", "weight", "threshold"):
+        assert word in header
+
+
+def test_matchers_is_pure():
+    """matchers/ must not pull in the crawler, Scrapy or SQLite (it runs in the CLI and tests alike)."""
+    code = (
+        "import sys, matchers, matchers.evaluate; print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('crawler', 'scrapy', 'sqlite3', 'sqlite_utils')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
