@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from crawler.runner import PROJECT_ROOT
+from crawler.sources import FORMATS
 from crawler.serve import datasette_command
 
 DEFAULT_DB = "data/veille.db"
@@ -170,6 +171,34 @@ def rematch(db, keywords):
         click.echo(f"  {'+' if row['relevant'] else '-'} {row['start'][:10]} {row['title']} (score {row['score']:.0f})")
 
 
+@main.group()
+def keywords():
+    """Work on keywords.yml, the privacy vocabulary."""
+
+
+@keywords.command("suggest")
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="Database holding the volunteers' triage")
+@click.option("--keywords", "keywords_path", default=DEFAULT_KEYWORDS, show_default=True,
+              type=click.Path(exists=True, dir_okay=False))
+@click.option("--dev", "dev_file", type=click.File("r", encoding="utf-8"),
+              help="Labelled sessions (JSON lines with label) to measure each suggestion on")
+@click.option("--apply", "apply_number", type=int, default=None, metavar="N",
+              help="Write suggestion N into keywords.yml (nothing is changed without it)")
+def keywords_suggest(db, keywords_path, dev_file, apply_number):
+    """Propose keywords.yml changes learnt from triage, with their effect on precision and recall."""
+    from crawler.suggest import apply, format_suggestions, suggest
+
+    dev = [json.loads(line) for line in dev_file if line.strip()] if dev_file else None
+    suggestions = suggest(db, keywords_path, dev)
+    if apply_number is None:
+        click.echo(format_suggestions(suggestions) if suggestions else "Aucune suggestion : le tri ne contredit pas le vocabulaire.")
+        return
+    if not 1 <= apply_number <= len(suggestions):
+        raise click.BadParameter(f"there are {len(suggestions)} suggestion(s)", param_hint="--apply")
+    apply(suggestions[apply_number - 1], keywords_path)
+    click.echo(f"suggestion {apply_number} written to {keywords_path}; run `veille rematch` to rescore")
+
+
 @main.command()
 @click.argument("text", required=False)
 @click.option("--ref", default=None, help="Day the page was read (YYYY-MM-DD); default today")
@@ -196,7 +225,7 @@ def dates(text, ref, jsonl):
 @main.command()
 @click.argument("path_or_url")
 @click.option("--format", "fmt", default="auto", show_default=True,
-              type=click.Choice(["auto", "jsonld", "ics", "feed", "tribe", "openagenda", "html", "pdf"]))
+              type=click.Choice(FORMATS))
 @click.option("--ref", default=None, help="Reference day for dates without a year (YYYY-MM-DD); default today")
 def extract(path_or_url, fmt, ref):
     """Print the sessions found in a file or URL, one JSON object per line."""

@@ -11,6 +11,7 @@ from collections import defaultdict
 from scrapy.exceptions import DropItem
 
 from crawler.items import InvalidSession, validate
+from crawler.scoring import match_record
 from crawler.store import Store
 from matchers import load_matcher
 
@@ -48,8 +49,7 @@ class MatchPipeline:
         return cls(crawler.settings.get("VEILLE_KEYWORDS"))
 
     def process_item(self, item):
-        result = self.matcher.score(item)
-        item["match"] = {**result.to_dict(), "why": result.explain(), "keywords_version": self.matcher.version}
+        item["match"] = match_record(self.matcher, item)
         return item
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from matchers import load_matcher
 
+from crawler.scoring import match_record
 from crawler.store import Store
 
 
@@ -10,14 +11,14 @@ def rematch(db_path: str, keywords_path: str) -> tuple[list[dict], str]:
     """Rescore all sessions; returns (sessions whose relevance changed, keywords version)."""
     matcher = load_matcher(keywords_path)
     store = Store(db_path)
-    changed = []
-    rows = list(store.db.query(
+    changed, matches = [], {}
+    rows = store.db.query(
         "select s.id, s.title, s.description, s.organiser, s.start, m.relevant as was_relevant "
-        "from sessions s left join matches m on m.session_id = s.id"))
+        "from sessions s left join matches m on m.session_id = s.id")
     for row in rows:
-        result = matcher.score(row)
-        store.save_match(row["id"], {**result.to_dict(), "why": result.explain(), "keywords_version": matcher.version})
-        if bool(row["was_relevant"]) != result.relevant:
+        match = matches[row["id"]] = match_record(matcher, row)
+        if bool(row["was_relevant"]) != match["relevant"]:
             changed.append({"id": row["id"], "title": row["title"], "start": row["start"],
-                            "relevant": result.relevant, "score": result.score})
+                            "relevant": match["relevant"], "score": match["score"]})
+    store.save_matches(matches)
     return changed, matcher.version

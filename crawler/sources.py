@@ -16,7 +16,7 @@ import yaml
 from crawler.canonical import url_key
 
 KINDS = ("bd", "abf", "other")
-FORMATS = ("auto", "jsonld", "ics", "feed", "tribe", "openagenda", "html", "pdf")
+FORMATS = ("auto", "jsonld", "ics", "feed", "tribe", "openagenda", "wordpress", "html", "pdf")
 EVIDENCE = ("seen", "inferred")
 SELECTOR_KEYS = ("list", "item", "title", "date", "link")
 # Sites that re-host other people's PDFs (REPORT.md §6.7): never a seed, always a copy.
@@ -53,6 +53,7 @@ class Source:
     horizon_days: int = 548
     selectors: dict = field(default_factory=dict)
     unsupported: str | None = None
+    contact: str | None = None  # the training service's contact as the source publishes it (generic address or page)
 
     @property
     def host(self) -> str | None:
@@ -74,7 +75,7 @@ _REQUIRED = ("id", "name", "kind")
 _TYPES: dict[str, type] = {
     "id": str, "name": str, "kind": str, "url": str, "departement": str, "region": str,
     "format": str, "enabled": bool, "platform": str, "evidence": str, "notes": str,
-    "max_pages": int, "horizon_days": int, "selectors": dict, "unsupported": str,
+    "max_pages": int, "horizon_days": int, "selectors": dict, "unsupported": str, "contact": str,
 }
 _CHOICES = {"kind": KINDS, "format": FORMATS, "evidence": EVIDENCE}
 

@@ -60,7 +60,7 @@ def command_paths(group: click.Group, prefix=()):
 
 def test_readme_mentions_every_command():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"veille ((?:sources |db )?[a-z]+)", readme))
+    documented = set(re.findall(r"veille ((?:sources |db |keywords )?[a-z]+)", readme))
     missing = set(command_paths(main)) - documented
     assert not missing, f"commands absent from README.md: {sorted(missing)}"
 
@@ -132,3 +132,36 @@ def test_crawl_refuses_a_malformed_sources_file_before_fetching(tmp_path):
     assert result.returncode != 0
     assert "entry 1 (bd-35)" in result.stderr and "'format'" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "v.db").exists()
+
+
+def test_rematch_rescores_lists_relevance_changes_and_records_the_version(tmp_path):
+    from matchers import load_matcher
+
+    from crawler.scoring import match_record
+
+    db = tmp_path / "veille.db"
+    source = next(s for s in load_sources(ROOT / "sources.yml") if s.enabled)
+    matcher = load_matcher(ROOT / "keywords.yml")
+    sessions = [
+        {"id": "weak", "title": "Accueillir les publics", "description": "Un rappel sur les données personnelles."},
+        {"id": "strong", "title": "Le RGPD en bibliothèque", "description": "Registre des traitements, CNIL."},
+    ]
+    items = [{**s, "source_id": source.id, "start": "2027-01-14", "status": "scheduled",
+              "fetched_at": "2026-11-25T00:00:00+00:00", "match": match_record(matcher, s)} for s in sessions]
+    store = Store(db)
+    store.sync_sources([source])
+    store.save_source(store.start_run(), source, items, {"pages": 1, "items": 2, "errors": []})
+    weak_score = items[0]["match"]["score"]
+    assert items[1]["match"]["relevant"]
+    # A volunteer lowers the threshold below the weak session's score: it becomes relevant.
+    text = (ROOT / "keywords.yml").read_text(encoding="utf-8")
+    stricter = tmp_path / "keywords.yml"
+    stricter.write_text(re.sub(r"^threshold: .*$", f"threshold: {max(weak_score - 1, 1):.0f}", text, count=1, flags=re.M),
+                        encoding="utf-8")
+    out = veille("rematch", "--db", str(db), "--keywords", str(stricter))
+    version = load_matcher(stricter).version
+    assert f"keywords version {version}: 1 session(s) changed relevance" in out
+    assert "+ 2027-01-14 Accueillir les publics" in out
+    rows = {r["session_id"]: r for r in Store(db).db.query("select * from matches")}
+    assert {r["keywords_version"] for r in rows.values()} == {version}
+    assert rows["weak"]["relevant"] == 1 and rows["strong"]["relevant"] == 1

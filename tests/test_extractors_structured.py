@@ -1,5 +1,6 @@
 """Structured-format extractors (JSON-LD/microdata/RDFa, ICS, TEC, OpenAgenda) and format detection,
 on small hand-written inputs in tests/fixtures/extract/ that imitate what French sites publish."""
+import json
 from datetime import date
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 
 from crawler.extractors import detect, ics, jsonld, openagenda, tribe
 from crawler.extractors.base import ExtractError
+from crawler.sites import SITES_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 PAGE = "https://bd.example.fr/agenda/"
@@ -200,6 +202,26 @@ def test_tribe_list_view_markup_without_jsonld():
     assert result.follow == ["https://bd.example.fr/evenements/liste/page/2/"]
 
 
+def test_tribe_api_relative_event_url_is_resolved_against_the_response():
+    """``"url": "/event/x/"`` was passed on as is, and validation dropped the session."""
+    event = {"id": 7, "title": "Atelier", "url": "/event/atelier/", "timezone": "Europe/Paris",
+             "start_date": "2025-02-04 09:30:00", "end_date": "2025-02-04 12:30:00"}
+    body = json.dumps({"events": [event]}).encode()
+    [session] = tribe.extract(body, "https://bd.example.fr/wp-json/tribe/events/v1/events", REF).sessions
+    assert session["url"] == "https://bd.example.fr/event/atelier/"
+
+
+def test_tribe_site_list_view_all_day_event_ends_on_its_day_as_in_the_api():
+    """The tribe-site fixture's "Journée réseau" (all day, 15 December): the list view gave no end."""
+    site = SITES_DIR / "tribe-site"
+    listed = tribe.extract((site / "events/list/index.html").read_bytes(), "https://t.example/events/list/", REF)
+    api = tribe.extract((site / "wp-json/tribe/events/v1/events/index.json").read_bytes(),
+                        "https://t.example/wp-json/tribe/events/v1/events", REF)
+    ends = [{s["title"]: (s["start"], s["end"], s["all_day"]) for s in result.sessions} for result in (listed, api)]
+    assert ends[0] == ends[1]
+    assert ends[0]["Journée réseau : valoriser les fonds locaux"] == ("2026-12-15", "2026-12-15", True)
+
+
 def test_tribe_broken_json_raises():
     with pytest.raises(ExtractError, match="JSON illisible"):
         tribe.extract(b'{"events": [', PAGE, REF)
@@ -289,6 +311,9 @@ def test_detect_alternate_links_skip_the_comments_feed():
     (b'{"events": [], "rest_url": "x", "total_pages": 0}', "text/html", "tribe"),
     (b'{"events": [{"uid": 1, "title": {"fr": "x"}}], "after": null}', None, "openagenda"),
     (b'{"success": true, "event": {"uid": 1}}', None, "openagenda"),
+    # /wp-json/wp/v2/posts, once sniffed as OpenAgenda; also a single post.
+    (b'[{"id": 812, "title": {"rendered": "x"}, "content": {"rendered": "<p>x</p>"}}]', None, "wordpress"),
+    (b'{"id": 812, "title": {"rendered": "x"}, "content": {"rendered": "<p>x</p>"}}', "text/html", "wordpress"),
     (b"<html><body>x</body></html>", "text/html", "html"),
     (b"BINARY", "text/calendar", "ics"),
 ])

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.extractors import feeds, html, pdf
+from crawler.extractors import feeds, html, pdf, wordpress
 from crawler.extractors.base import ExtractError
 from crawler.sites import SITES_DIR, resolve
 
@@ -122,6 +122,23 @@ def test_cancelled_session_keeps_its_date_and_loses_the_title_prefix():
 def test_reports_and_legal_pages_give_no_session(relative, path, kind):
     result = run_html(relative, path)
     assert (result.sessions, result.follow, result.strategy) == ([], [], f"html:{kind}")
+
+
+def test_drupal_node_352_with_an_autres_formations_block_gives_its_own_session():
+    """Its sidebar links two other nodes from ``<h3><a>`` as a list does; it was taken for one."""
+    result = run_html("drupal/node/352", "/node/352")
+    assert [(s["title"], s["start"]) for s in result.sessions] == [
+        ("Valoriser le fonds local", "2027-05-20T09:30:00+02:00")]
+    assert result.strategy == "html:text"
+
+
+def test_teaser_headings_after_a_dated_title_outside_any_sidebar_do_not_make_a_list():
+    body = page("<h1>Valoriser le fonds local</h1><p>Date : jeudi 20 mai 2027, 9h30-16h30</p>"
+                '<div class="block-views"><h2>Autres formations</h2>'
+                '<h3><a href="/node/345">Protéger sa vie privée en ligne</a></h3>'
+                '<h3><a href="/node/346">Lire à voix haute</a></h3></div>')
+    [session] = html.extract(body, "http://x.test/node/352", REF).sessions
+    assert (session["title"], session["start"]) == ("Valoriser le fonds local", "2027-05-20T09:30:00+02:00")
 
 
 def test_home_page_leads_to_the_training_list_and_the_legal_page():
@@ -251,6 +268,34 @@ def test_feed_entry_without_session_date_gives_nothing():
 def test_not_a_feed_raises_extract_error():
     with pytest.raises(ExtractError):
         feeds.extract(b"just some words", "http://x.test/feed/", REF)
+
+
+# --- WordPress REST posts -------------------------------------------------------------------
+
+def test_wp_rest_posts_give_the_same_sessions_as_the_feed():
+    """The wp-rest fixture site's /wp-json/wp/v2/posts was sniffed as OpenAgenda and gave nothing."""
+    site = SITES_DIR / "wp-rest"
+    api = wordpress.extract((site / "wp-json/wp/v2/posts/index.json").read_bytes(), f"{HOST}/wp-json/wp/v2/posts", REF)
+    feed = feeds.extract((site / "feed/index.xml").read_bytes(), f"{HOST}/feed/", REF)
+    fields = ("uid", "title", "start", "end", "place", "url", "description")
+    assert [{k: s[k] for k in fields} for s in api.sessions] == [{k: s[k] for k in fields} for s in feed.sessions]
+    assert (len(api.sessions), api.problems, api.follow, api.strategy) == (3, [], [], "wp-rest")
+
+
+def test_wp_rest_post_date_anchors_a_date_without_year():
+    post = {"id": 901, "date": "2026-11-18T10:12:00", "link": "/2026/11/18/cafe-abf/",
+            "title": {"rendered": "Caf&eacute; ABF"},
+            "content": {"rendered": "<p>JEUDI 14 JANVIER</p><p>9 H 00 – 12 H 00</p>"}}
+    body = json.dumps([post]).encode()
+    [session] = wordpress.extract(body, "http://x.test/wp-json/wp/v2/posts", date(2025, 1, 6)).sessions
+    assert (session["title"], session["start"]) == ("Café ABF", "2027-01-14T09:00:00+01:00")
+    assert session["url"] == "http://x.test/2026/11/18/cafe-abf/"
+
+
+def test_wp_rest_post_without_content_is_a_problem():
+    body = json.dumps([{"id": 902, "title": {"rendered": "Brouillon"}}]).encode()
+    result = wordpress.extract(body, "http://x.test/wp-json/wp/v2/posts", REF)
+    assert (result.sessions, result.problems) == ([], ["article WordPress n° 902 ignoré : titre ou contenu absent"])
 
 
 # --- the demo sites as a whole --------------------------------------------------------------

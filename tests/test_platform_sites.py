@@ -116,7 +116,7 @@ def test_privacy_sessions_are_the_relevant_ones(crawled, source_id, site):
 @pytest.mark.parametrize("source_id, wanted", [
     ("abf-national", {"html:text", "html:list", "html:report", "html:legal"}),
     ("wp-rest", {"alternate", "feed"}),
-    ("wp-rest-api", {"openagenda"}),  # WordPress REST posts are sniffed as OpenAgenda JSON (see the xfail below)
+    ("wp-rest-api", {"wp-rest"}),
     ("tribe-api", {"tribe-api"}),
     ("tribe-list", {"tribe-html"}),
     ("openagenda", {"openagenda"}),
@@ -177,9 +177,6 @@ def test_wordpress_blog_is_read_through_its_feed_and_skips_the_report_post(crawl
     assert not any("retour-sur-la-journee" in s["url"] for s in sessions(crawled, "wp-rest"))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "no extractor reads WordPress REST posts (/wp-json/wp/v2/posts): detect._json_kind sniffs a JSON list as "
-    "OpenAgenda, which reports every post as 'événement OpenAgenda ... ignoré : titre ou horaires absents'"))
 def test_wordpress_rest_posts_give_the_same_sessions_as_the_feed(crawled):
     assert keys(sessions(crawled, "wp-rest-api")) == keys(expected("wp-rest"))
 
@@ -245,9 +242,6 @@ def test_drupal_taxonomy_list_gives_its_nodes(crawled):
     assert_fields(found, wanted)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "html.extract calls any page with >= 2 same-site links in h1-h4 a list: a Drupal node whose sidebar "
-    "views block 'Autres formations' has two <h3><a> teasers gives no session of its own (strategy html:list)"))
 def test_drupal_node_with_a_related_formations_block_gives_its_own_session(crawled):
     assert [(s["title"], s["start"]) for s in sessions(crawled, "drupal-related")] == \
         [("Valoriser le fonds local", "2027-05-20T09:30:00+02:00")]

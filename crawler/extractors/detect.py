@@ -17,13 +17,14 @@ import lxml.html
 
 from crawler.extractors.base import Extraction, ExtractError
 
-# format name (as in sources.yml) -> module; html, feeds and pdf are imported only when used.
+# format name (as in sources.yml) -> module; html, feeds, wordpress and pdf are imported only when used.
 MODULES = {
     "jsonld": "jsonld",
     "ics": "ics",
     "feed": "feeds",
     "tribe": "tribe",
     "openagenda": "openagenda",
+    "wordpress": "wordpress",
     "html": "html",
     "pdf": "pdf",
 }
@@ -63,7 +64,7 @@ def sniff(body: bytes, content_type: str | None = None) -> str:
 
 
 def _json_kind(body: bytes) -> str:
-    """``tribe`` or ``openagenda`` from the keys of a JSON document."""
+    """``tribe``, ``wordpress`` or ``openagenda`` from the keys of a JSON document."""
     try:
         data = json.loads(body)
     except ValueError as error:
@@ -75,9 +76,15 @@ def _json_kind(body: bytes) -> str:
         return "tribe" if "utc_start_date" in first or "start_date" in first else "openagenda"
     if isinstance(data, dict) and "utc_start_date" in data:
         return "tribe"
+    # WordPress REST posts (a list, or one post) carry HTML as {"rendered": ...}; before this
+    # test the OpenAgenda catch-all took /wp-json/wp/v2/posts and reported every post as
+    # "événement OpenAgenda ... ignoré : titre ou horaires absents".
+    first = data[0] if isinstance(data, list) and data else data
+    if isinstance(first, dict) and isinstance(first.get("content"), dict) and "rendered" in first["content"]:
+        return "wordpress"
     if isinstance(data, (dict, list)):
         return "openagenda"
-    raise ExtractError("JSON sans événements reconnaissables (ni The Events Calendar, ni OpenAgenda)")
+    raise ExtractError("JSON sans événements reconnaissables (ni The Events Calendar, ni OpenAgenda, ni WordPress)")
 
 
 def _run(format: str, body: bytes, url: str, ref: date) -> Extraction:

@@ -3,7 +3,7 @@
 A WordPress ABF blog's ``/feed/`` holds each post's full HTML: the session dates are in
 that text ("JEUDI 14 JANVIER" / "9 H 00 – 12 H 00"), never in ``pubDate``, which only
 anchors the year of dates written without one. Each entry's HTML is read exactly as a
-page would be (``html.article_sessions``), so a report post gives nothing here either.
+post of the WordPress REST API is (``html.post_sessions``), so a report post gives nothing.
 feedparser handles the encodings (ISO-8859-1 declared, Latin-1 undeclared) and formats.
 """
 from __future__ import annotations
@@ -14,10 +14,9 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
 import feedparser
-from bs4 import BeautifulSoup
 
 from crawler.extractors.base import Extraction, ExtractError
-from crawler.extractors.html import article_sessions, page_kind
+from crawler.extractors.html import post_sessions
 
 
 @dataclass(frozen=True)
@@ -62,13 +61,8 @@ def extract(body: bytes, url: str, ref: date) -> Extraction:
     feed = read_feed(body, url)
     sessions, problems = [], []
     for entry in feed.entries:
-        root = BeautifulSoup(entry.html, "lxml")
-        if page_kind(entry.title, entry.link, root.get_text(" ")[:400]):
-            continue
-        found, trouble = article_sessions(
-            root, entry.title, entry.link, post_date=entry.published, ref=ref,
-            organiser=feed.title or None,
-        )
+        found, trouble = post_sessions(entry.html, entry.title, entry.link, entry.published, ref,
+                                       organiser=feed.title or None)
         sessions += found
         problems += trouble
     return Extraction(sessions=sessions, problems=problems, strategy="feed")

@@ -6,14 +6,16 @@ Three page shapes are read, after the page kind is judged:
   home): titles linking to detail pages -> only links to follow (detail pages, ``?start=N``,
   ``/page/N/``); the list's own date lines would only duplicate the detail pages;
 * a detail page or post announcing one session: title from the ``h1``, the first session
-  date line of the body, "Lieu :", "Public :", "Date limite d'inscription :";
+  date line of the body, "Lieu :", "Public :", "Date limite d'inscription :", even when a
+  sidebar block of other trainings links them from headings as a list does;
 * a post announcing several study days: each heading (``h2``-``h4`` or a bold line)
   followed by its own date line is one session.
 
 Reports of past sessions ("retour de formation", "s'est déroulée", "compte rendu") and
 legal "données personnelles" pages give no session: most stored BD pages are reports, and
 every portal has an RGPD notice that would look like a privacy training.
-:func:`article_sessions` is also what ``feeds.py`` runs on each entry's HTML.
+:func:`article_sessions` is also what ``feeds.py`` runs on each entry's HTML, and
+:func:`post_sessions` what ``wordpress.py`` runs on each REST post's.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ _BLOCKS = ["p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "td
            "blockquote", "section", "article", "header", "footer", "ul", "ol", "dl", "table",
            "tr", "figure", "figcaption", "pre", "address", "main"]
 _HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
+_TEASER_HEADINGS = ["h1", "h2", "h3", "h4"]  # a list item's linked title
 _NOISE = ["script", "style", "noscript", "template", "form", "nav", "aside", "iframe", "svg"]
 _BODY_SELECTORS = ['[itemprop="articleBody"]', ".entry-content", ".item-page", "article",
                    "main", "#content", "body"]
@@ -75,8 +78,9 @@ _DATE_REACH = 4  # a section's date line is among its first lines, right under t
 
 @dataclass
 class _Block:
-    """A leaf block of the page in document order: its lines, and whether it is a heading."""
+    """A leaf block of the page in document order: its element, its lines, whether it is a heading."""
 
+    element: Tag
     lines: list[str]
     heading: bool
 
@@ -89,15 +93,18 @@ def extract(body: bytes, url: str, ref: date) -> Extraction:
     if kind:
         return Extraction(strategy=f"html:{kind}")
     details = _detail_links(soup, url)
-    if len(details) >= 2:
-        return Extraction(follow=details + _pagination_links(soup, url), strategy="html:list")
+    pages = _pagination_links(soup, url) if len(details) >= 2 else []  # before the pager's <nav> goes
     links = _links(soup, url)  # before the menus go: a home page is mostly its menu
     for tag in soup.find_all(_NOISE):
         tag.decompose()
+    post_date = _post_date(soup)
+    if len(details) >= 2 and not _announces_itself(soup, url, details, post_date or ref):
+        return Extraction(follow=details + pages, strategy="html:list")
     sessions, problems = article_sessions(
-        _body(soup), title, url, post_date=_post_date(soup), ref=ref, organiser=_site_name(soup)
+        _body(soup), title, url, post_date=post_date, ref=ref, organiser=_site_name(soup)
     )
-    # A page that announces sessions only leads on to its PDF programme, if any.
+    # A page that announces sessions only leads on to its PDF programme, if any: not to the
+    # teasers of a sidebar block of other trainings, which would credit them to this source.
     follow = [link for link in links if link.lower().endswith(".pdf")] if sessions else links
     return Extraction(sessions=sessions, follow=follow, problems=problems, strategy="html:text")
 
@@ -147,6 +154,19 @@ def article_sessions(root: Tag, title: str, url: str, post_date: date | None, re
     if len(sessions) == 1 and _page_uid(url):
         sessions[0]["uid"] = _page_uid(url)
     return sessions, problems
+
+
+def post_sessions(content: str, title: str, url: str, post_date: date | None, ref: date,
+                  organiser: str | None = None) -> tuple[list[dict], list[str]]:
+    """Sessions of one blog post's HTML content, none when the post is a report or legal notice.
+
+    A post's content carries no ``h1``: its title comes apart, as in a feed entry or a
+    WordPress REST post, and so does its date, the anchor of years left unwritten.
+    """
+    root = BeautifulSoup(content, "lxml")
+    if page_kind(title, url, root.get_text(" ")[:400]):
+        return [], []
+    return article_sessions(root, title, url, post_date=post_date, ref=ref, organiser=organiser)
 
 
 def page_title(soup: BeautifulSoup) -> str:
@@ -225,7 +245,7 @@ def _blocks(root: Tag, anchor: date) -> list[_Block]:
             continue
         text = " ".join(lines)
         heading = (el.name in _HEADINGS or _bold_only(el)) and len(text) <= _MAX_HEADING
-        blocks.append(_Block(lines, heading and not find_dates(text, anchor)))
+        blocks.append(_Block(el, lines, heading and not find_dates(text, anchor)))
     return blocks
 
 
@@ -277,12 +297,35 @@ def _site_name(soup: BeautifulSoup) -> str | None:
 def _detail_links(soup: BeautifulSoup, url: str) -> list[str]:
     """Same-site pages linked from headings: the items of a calendar list or a blog home."""
     links = []
-    for heading in soup.find_all(["h1", "h2", "h3", "h4"]):
-        anchor = heading.find("a", href=True)
-        target = _same_site(url, anchor["href"]) if anchor else None
+    for heading in soup.find_all(_TEASER_HEADINGS):
+        target = _heading_link(heading, url)
         if target and target not in links and target != _without_fragment(url):
             links.append(target)
     return links
+
+
+def _heading_link(element: Tag, url: str) -> str | None:
+    """The same-site page an ``h1``-``h4`` links to, as a list item's title does."""
+    anchor = element.find("a", href=True) if element.name in _TEASER_HEADINGS else None
+    return _same_site(url, anchor["href"]) if anchor else None
+
+
+def _announces_itself(soup: BeautifulSoup, url: str, details: list[str], anchor: date) -> bool:
+    """Whether the page's own text, from its ``h1`` down to the first teaser heading, dates a session.
+
+    Drupal node 352 states "Date : jeudi 20 mai 2027" under its own ``h1`` and then, in a
+    sidebar views block "Autres formations", links two other nodes from ``<h3><a>``: a detail
+    page. The Joomla category list has an ``h1`` too, but its introduction has no date: each
+    date line sits under a teaser's linked ``h2``.
+    """
+    lines, titled = [], False
+    for block in _blocks(soup.body or soup, anchor):
+        if _heading_link(block.element, url) in details:
+            break
+        titled = titled or block.element.name == "h1"
+        if titled:
+            lines += block.lines
+    return _session_date(lines, anchor) is not None
 
 
 def _pagination_links(soup: BeautifulSoup, url: str) -> list[str]:

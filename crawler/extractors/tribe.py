@@ -58,7 +58,7 @@ def _from_api(body: bytes, url: str) -> Extraction:
     result = Extraction(strategy="tribe-api")
     for event in events:
         try:
-            result.sessions.append(_api_session(event))
+            result.sessions.append(_api_session(event, url))
         except (KeyError, TypeError, ValueError) as error:
             title = event.get("title") or "sans titre"
             result.problems.append(f"événement « {title} » ignoré : date illisible ({error})")
@@ -67,8 +67,12 @@ def _from_api(body: bytes, url: str) -> Extraction:
     return result
 
 
-def _api_session(event: dict) -> dict:
-    """One REST event; times from ``utc_*_date`` converted to the event's zone (UTC sites: Paris)."""
+def _api_session(event: dict, response_url: str) -> dict:
+    """One REST event; times from ``utc_*_date`` converted to the event's zone (UTC sites: Paris).
+
+    Its ``url`` is resolved against the response: a relative ``"url": "/event/x/"`` passed on
+    as is made validation drop the whole session ("url is not http(s)").
+    """
     zone = home_zone(event.get("timezone"))
     all_day = bool(event.get("all_day"))
     start, end = (_api_time(event, "start", zone, all_day), _api_time(event, "end", zone, all_day))
@@ -84,7 +88,7 @@ def _api_session(event: dict) -> dict:
         description=plain_text(event.get("description")),
         place=", ".join(plain_text(part) for part in [venue.get("venue"), venue.get("address"), town] if part) or None,
         organiser=", ".join(plain_text(name) for name in organisers if name) or None,
-        url=event.get("url") or None,
+        url=urljoin(response_url, event["url"]) if event.get("url") else None,
     )
 
 
@@ -122,10 +126,14 @@ def _markup_session(node, page_url: str, problems: list[str]) -> dict | None:
     description = node.select_one(_DESCRIPTION)
     place = node.select_one(_PLACE)
     link = heading.get("href") if heading.name == "a" else None
+    if not start_time:
+        end = day  # all day: ends on its day, as the REST API ("end_date") and an ICS without DTEND say
+    else:
+        end = _at(day, end_time) if end_time else None
     return new_session(
         title,
         _at(day, start_time),
-        end=_at(day, end_time) if start_time and end_time else None,
+        end=end,
         uid=urljoin(page_url, link) if link else None,
         description=plain_text(description.get_text("\n")) if description else "",
         place=plain_text(place.get_text(" ")).replace("\n", ", ") if place else None,
