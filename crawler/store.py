@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 
 from crawler.geo import locate
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TRACKED_FIELDS = ("title", "start", "end", "place", "status")  # each change is written to session_changes (a new URL is not news)
 MISSING_RUNS_BEFORE_GONE = 2
 TRIAGE_STATES = ("à contacter", "contacté", "inscrit", "pas pertinent")
@@ -117,7 +117,42 @@ def _add_map_and_kind_v2(db: sqlite_utils.Database) -> None:
             db.execute("update sessions set latitude = ?, longitude = ? where id = ?", [*position, row["id"]])
 
 
-MIGRATIONS = {1: _create_v1, 2: _add_map_and_kind_v2}  # version -> function bringing the database from version-1 to version
+# Where to offer a workshop: per source and organiser, digital mediation taught against privacy
+# taught, over the last 12 months and what is announced. Much mediation and little or no
+# privacy ranks first ("outreach" = mediation sessions minus twice the privacy sessions).
+ORGANISERS_VIEW = """
+select
+  s.source_id,
+  coalesce(s.organiser, src.name) as organiser,
+  src.kind as source_kind, src.departement, src.region, src.contact, src.url as source_url,
+  sum(s.start_date >= date('now', '-12 months') and s.start_date < date('now')) as sessions_12_mois,
+  sum(s.start_date >= date('now')) as sessions_a_venir,
+  sum(m.theme = 'médiation numérique') as sessions_mediation,
+  sum(m.theme = 'vie privée') as sessions_vie_privee,
+  max(case when m.theme = 'vie privée' then s.start_date end) as derniere_session_vie_privee,
+  sum(m.theme = 'médiation numérique') - 2 * sum(m.theme = 'vie privée') as outreach,
+  rank() over (order by sum(m.theme = 'médiation numérique') - 2 * sum(m.theme = 'vie privée') desc)
+    as rang_prospection,
+  avg(s.latitude) as latitude, avg(s.longitude) as longitude
+from sessions s
+join sources src on src.id = s.source_id
+left join matches m on m.session_id = s.id
+where s.gone = 0 and s.start_date >= date('now', '-12 months')
+group by s.source_id, coalesce(s.organiser, src.name)
+"""
+
+
+def _add_themes_and_organisers_v3(db: sqlite_utils.Database) -> None:
+    """Each session's theme (privacy, digital mediation, other), the sources' published
+    contact, and the ``organisers`` view built on them."""
+    db["matches"].add_column("mediation_score", float)
+    db["matches"].add_column("theme", str)
+    db["sources"].add_column("contact", str)
+    db.execute("update matches set theme = case when relevant then 'vie privée' else 'autre' end")
+    db.create_view("organisers", ORGANISERS_VIEW)
+
+
+MIGRATIONS = {1: _create_v1, 2: _add_map_and_kind_v2, 3: _add_themes_and_organisers_v3}  # version -> function bringing the database from version-1 to version
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
@@ -149,7 +184,7 @@ class Store:
             {
                 "id": s.id, "name": s.name, "kind": s.kind, "departement": s.departement, "region": s.region,
                 "url": s.url, "platform": s.platform, "format": s.format, "enabled": int(s.enabled),
-                "evidence": s.evidence, "notes": s.notes, "unsupported": s.unsupported,
+                "evidence": s.evidence, "notes": s.notes, "unsupported": s.unsupported, "contact": s.contact,
             }
             for s in sources
         ]
@@ -285,16 +320,21 @@ class Store:
             [(i, MISSING_RUNS_BEFORE_GONE) for i in missing]).rowcount
 
     # --- matches ----------------------------------------------------------------------
-    def save_match(self, session_id: str, match: dict) -> None:
-        """Store a match result (``score``, ``relevant``, ``terms``, ``why``, ``keywords_version``)."""
-        with self.db.conn:
-            self._upsert_match(session_id, match, utcnow())
+    def save_matches(self, matches: dict[str, dict]) -> None:
+        """Store match results by session id (``score``, ``relevant``, ``terms``, ``why``,
+        ``keywords_version``, ``theme``...), all in one transaction."""
+        now = utcnow()
+        with self.db.atomic():
+            for session_id, match in matches.items():
+                self._upsert_match(session_id, match, now)
 
     def _upsert_match(self, session_id: str, match: dict, now: str) -> None:
         self.db["matches"].upsert(
             {"session_id": session_id, "score": match["score"], "relevant": int(match["relevant"]),
              "terms": json.dumps(match["terms"], ensure_ascii=False), "why": match.get("why"),
-             "keywords_version": match.get("keywords_version"), "matched_at": now},
+             "keywords_version": match.get("keywords_version"), "matched_at": now,
+             "mediation_score": match.get("mediation_score"),
+             "theme": match.get("theme") or ("vie privée" if match["relevant"] else "autre")},
             pk="session_id",
         )
 
