@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import takewhile
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import apprise
 import sqlite_utils
 import yaml
 
-from crawler.digest import (FIELD_NAMES, Entry, HealthProblem, Link, describe_change, describe_registration_closing,
-                            describe_start_soon, render)
+from crawler.digest import (FIELD_NAMES, Entry, Feeds, HealthProblem, Link, describe_change,
+                            describe_registration_closing, describe_start_soon, render)
 from crawler.store import open_db, utcnow
 
 DEFAULT_PATH = "alerts.yml"
@@ -204,6 +204,17 @@ def _link(session: dict, datasette_url: str) -> Link:
     return Link(session["source_name"], page, f"{datasette_url}/veille/sessions/{quote(session['id'], safe='')}")
 
 
+def _feeds(subscriber: Subscriber, datasette_url: str) -> Feeds | None:
+    """The calendar and Atom feed of the subscriber's départements and regions (the canned queries'
+    ``territoire``: codes and region names, comma-separated); None for a subscriber of everything."""
+    territory = subscriber.departements + subscriber.regions
+    if not territory:
+        return None
+    query = urlencode({"territoire": ",".join(territory)}, safe=",")
+    return Feeds(", ".join(territory), f"{datasette_url}/veille/calendrier.ics?{query}",
+                 f"{datasette_url}/veille/nouvelles_sessions.atom?{query}")
+
+
 def _reminders(session: dict, today: date) -> list[tuple[str, str]]:
     """(change_key, French line) for a start within 14 days and a registration closing within 7."""
     found = []
@@ -275,7 +286,8 @@ def build_digests(db, config: AlertsConfig, today: date) -> list[Digest]:
         told = [p for p in problems if subscriber.maintainer and (None, p.key) not in sent]
         keys += [(None, p.key) for p in told]
         if entries or told:
-            digests.append(Digest(subscriber, *render(entries, told, today), tuple(dict.fromkeys(keys))))
+            feeds = _feeds(subscriber, config.datasette_url)
+            digests.append(Digest(subscriber, *render(entries, told, today, feeds), tuple(dict.fromkeys(keys))))
     return digests
 
 

@@ -1,7 +1,7 @@
 """The weekly digest as people read it: French dates in words, change notices, text and HTML.
 
 Pure rendering: ``crawler.alerts`` decides what each subscriber has not been told yet and
-hands over ``Entry`` and ``HealthProblem`` objects; this module only words and lays them out
+hands over ``Entry``, ``HealthProblem`` and ``Feeds`` objects; this module only words and lays them out
 with the Jinja2 templates of ``crawler/templates`` (HTML autoescaped: titles are scraped text).
 """
 from __future__ import annotations
@@ -142,6 +142,15 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Feeds:
+    """A subscriber's own calendar and Atom feed in Datasette, filtered on their territory."""
+
+    territory: str  # as the footer names it: '35, 22, Bretagne'
+    calendar: str
+    atom: str
+
+
+@dataclass(frozen=True)
 class HealthProblem:
     """A calendar that stopped giving sessions or lost fields, or a crawl that mostly failed: for maintainers."""
 
@@ -168,13 +177,16 @@ def digest_title(entries: list[Entry], problems: list[HealthProblem]) -> str:
     return "Veille formations : " + ", ".join(p for p in parts if not p.startswith("0 "))
 
 
-def render(entries: list[Entry], problems: list[HealthProblem], today: date) -> tuple[str, str, str]:
-    """(title, plain text, HTML) of one digest; entries grouped by day, earliest first."""
+def render(entries: list[Entry], problems: list[HealthProblem], today: date,
+           feeds: Feeds | None) -> tuple[str, str, str]:
+    """(title, plain text, HTML) of one digest; entries grouped by day, earliest first, and the
+    subscriber's own feeds at the foot."""
     ordered = sorted(entries, key=lambda e: (e.session["start"], e.session["title"] or ""))
     context = {
         "today": french_date(today),
         "days": [(french_date(day), list(group)) for day, group in groupby(ordered, key=lambda e: e.day)],
         "problems": problems,
+        "feeds": feeds,
     }
     title = digest_title(entries, problems)
     return (title, _TEMPLATES.get_template("digest.txt").render(title=title, **context),

@@ -122,23 +122,28 @@ def _add_map_and_kind_v2(db: sqlite_utils.Database) -> None:
 # privacy ranks first ("outreach" = mediation sessions minus twice the privacy sessions).
 ORGANISERS_VIEW = """
 select
-  s.source_id,
-  coalesce(s.organiser, src.name) as organiser,
-  src.kind as source_kind, src.departement, src.region, src.contact, src.url as source_url,
-  sum(s.start_date >= date('now', '-12 months') and s.start_date < date('now')) as sessions_12_mois,
-  sum(s.start_date >= date('now')) as sessions_a_venir,
-  sum(m.theme = 'médiation numérique') as sessions_mediation,
-  sum(m.theme = 'vie privée') as sessions_vie_privee,
-  max(case when m.theme = 'vie privée' then s.start_date end) as derniere_session_vie_privee,
-  sum(m.theme = 'médiation numérique') - 2 * sum(m.theme = 'vie privée') as outreach,
-  rank() over (order by sum(m.theme = 'médiation numérique') - 2 * sum(m.theme = 'vie privée') desc)
-    as rang_prospection,
-  avg(s.latitude) as latitude, avg(s.longitude) as longitude
-from sessions s
-join sources src on src.id = s.source_id
-left join matches m on m.session_id = s.id
-where s.gone = 0 and s.start_date >= date('now', '-12 months')
-group by s.source_id, coalesce(s.organiser, src.name)
+  source_id, organiser, source_kind, departement, region, contact, source_url,
+  sum(start_date >= date('now', '-12 months') and start_date < date('now')) as sessions_12_mois,
+  sum(start_date >= date('now')) as sessions_a_venir,
+  sum(mediation) as sessions_mediation,
+  sum(privacy) as sessions_vie_privee,
+  max(case when privacy then start_date end) as derniere_session_vie_privee,
+  sum(mediation) - 2 * sum(privacy) as outreach,
+  rank() over (order by sum(mediation) - 2 * sum(privacy) desc) as rang_prospection,
+  avg(latitude) as latitude, avg(longitude) as longitude
+from (
+  select s.source_id, coalesce(s.organiser, src.name) as organiser, src.kind as source_kind,
+    src.departement, src.region, src.contact, src.url as source_url, s.start_date, s.latitude, s.longitude,
+    coalesce(m.theme = 'médiation numérique', 0) as mediation,
+    -- a session volunteers triaged "pas pertinent" is no privacy session
+    coalesce(m.theme = 'vie privée' and coalesce(t.state, '') != 'pas pertinent', 0) as privacy
+  from sessions s
+  join sources src on src.id = s.source_id
+  left join matches m on m.session_id = s.id
+  left join triage t on t.session_id = s.id
+  where s.gone = 0 and s.start_date >= date('now', '-12 months')
+)
+group by source_id, organiser
 """
 
 

@@ -26,12 +26,16 @@ PARIS = ZoneInfo("Europe/Paris")
 VOLUNTEER, PASSWORD = "benevole", "mot de passe des tests"
 
 BD35 = Source(id="bd-35", name="Médiathèque départementale d'Ille-et-Vilaine", kind="bd", departement="35",
-              region="Bretagne", url="https://mediatheque.example.fr/formations")
+              region="Bretagne", url="https://mediatheque.example.fr/formations",
+              contact="formation@mediatheque.example.fr")
 ABF = Source(id="abf-bretagne", name="ABF Groupe Bretagne", kind="abf", region="Bretagne",
              url="https://abf.example.fr/bretagne")
 BD26 = Source(id="bd-26", name="Médiathèque départementale de la Drôme", kind="bd", departement="26",
               region="Auvergne-Rhône-Alpes", url="https://lecture.example.fr/agenda")
-SOURCES = (BD35, ABF, BD26)
+BD22 = Source(id="bd-22", name="Bibliothèque des Côtes-d'Armor", kind="bd", departement="22", region="Bretagne",
+              url="https://bca.example.fr/agenda", contact="https://bca.example.fr/contact-formation")
+SOURCES = (BD35, ABF, BD26, BD22)
+VITRE = "Réseau des médiathèques de Vitré"  # a second organiser in the Ille-et-Vilaine calendar
 SCRIPT_TITLE = "<script>alert(1)</script> Données personnelles"
 
 
@@ -51,15 +55,17 @@ def relevant(why: str, score: float = 80) -> dict:
 
 
 NOT_RELEVANT = {"score": 0, "relevant": False, "terms": [], "why": None, "keywords_version": "test"}
+MEDIATION = {**NOT_RELEVANT, "mediation_score": 70, "theme": "médiation numérique"}
 
 
 def item(source: Source, key: str, title: str, start: str, end: str | None = None, *, match: dict,
-         place: str | None = None, status: str = "scheduled", deadline: str | None = None) -> dict:
+         place: str | None = None, status: str = "scheduled", deadline: str | None = None,
+         organiser: str | None = None) -> dict:
     """A session shaped as the spider yields it."""
     return {
         "id": session_id(source.id, key), "source_id": source.id, "uid": key, "title": title,
         "description": f"{title}. Atelier pour les bibliothécaires.", "start": start, "end": end,
-        "all_day": len(start) == 10, "occurrences": [], "place": place, "organiser": source.name,
+        "all_day": len(start) == 10, "occurrences": [], "place": place, "organiser": organiser or source.name,
         "url": f"{source.url}/{key}", "status": status, "date_text": start, "registration_deadline": deadline,
         "audience": "Bibliothécaires", "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "match": match,
@@ -67,7 +73,11 @@ def item(source: Source, key: str, title: str, start: str, end: str | None = Non
 
 
 def catalogue(first_run: bool) -> list[tuple[Source, list[dict]]]:
-    """Each source's sessions at one crawl; the second crawl moves, postpones and drops some."""
+    """Each source's sessions at one crawl; the second crawl moves, postpones and drops some.
+
+    Where to offer a workshop: the Côtes-d'Armor teach digital mediation and no privacy, Vitré
+    (in the Ille-et-Vilaine calendar) a little mediation and privacy only over a year ago; the
+    others teach privacy."""
     t = today()
     summer = date(t.year + 1, 6, 15)
     bd35 = [
@@ -82,6 +92,10 @@ def catalogue(first_run: bool) -> list[tuple[Source, list[dict]]]:
              place="Vitré", match=relevant("« vie privée » dans le titre", 55)),
         item(BD35, "passee", "Atelier vie privée d'hier", paris(t - timedelta(10), 14), place="Rennes",
              match=relevant("« vie privée » dans le titre")),
+        item(BD35, "vitre-tablettes", "Accompagner les usagers sur tablette", (t - timedelta(60)).isoformat(),
+             place="Vitré", organiser=VITRE, match=MEDIATION),
+        item(BD35, "vitre-rgpd", "Le RGPD pour les agents", (t - timedelta(400)).isoformat(), place="Vitré",
+             organiser=VITRE, match=relevant("« RGPD » dans le titre")),
     ]
     if first_run:
         bd35.append(item(BD35, "disparue", "Chiffrer ses courriels", (t + timedelta(40)).isoformat(),
@@ -103,6 +117,16 @@ def catalogue(first_run: bool) -> list[tuple[Source, list[dict]]]:
                  status="cancelled", match=relevant("« autodéfense numérique » dans le titre")),
             item(BD26, "a-trier", "Mots de passe et vie privée", paris(t + timedelta(22), 9), place="Valence",
                  match=relevant("« vie privée » dans le titre", 65)),
+        ]),
+        (BD22, [
+            item(BD22, f"mediation-{days}", title, (t + timedelta(days)).isoformat(), place=place, match=MEDIATION)
+            for days, title, place in (
+                (-30, "Les démarches en ligne avec les usagers", "Saint-Brieuc"),
+                (-90, "Animer un atelier numérique", "Médiathèque, Lannion"),
+                (-200, "Inclusion numérique : le rôle des bibliothèques", "Saint-Brieuc"),
+                (-400, "Premiers pas sur internet", "Dinan"),  # over a year ago: not counted
+                (45, "Initiation aux tablettes", "Saint-Brieuc"),
+            )
         ]),
     ]
 

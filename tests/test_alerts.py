@@ -288,6 +288,31 @@ def test_scraped_text_is_escaped_in_the_html_mail(store, config, servers):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Données personnelles" in html
 
 
+
+def test_a_subscriber_with_a_territory_gets_links_to_their_own_feeds(store, tmp_path, servers):
+    smtp, webhook = servers
+    config = load_config(write_config(tmp_path, f"""
+datasette_url: https://veille.example.org/
+subscribers:
+  - name: ouest
+    urls: ["{smtp.url('ouest@example.org')}"]
+    departements: ["35", 44]
+    regions: ["Pays de la Loire"]
+  - name: everything
+    urls: ["{webhook.url()}"]
+"""))
+    weekly(store, config)
+    territory = "territoire=35,44,Pays+de+la+Loire"
+
+    parts = mail_parts(smtp.messages[0])
+    for feed in (f"https://veille.example.org/veille/calendrier.ics?{territory}",
+                 f"https://veille.example.org/veille/nouvelles_sessions.atom?{territory}"):
+        assert feed in parts["text/plain"]
+        assert f'<a href="{feed}">{feed}</a>' in parts["text/html"]
+    assert "de votre territoire (35, 44, Pays de la Loire)" in parts["text/plain"]
+    [post] = webhook.posts  # no territory, no filtered feed
+    assert "territoire=" not in post["json"]["message"] and "Flux Atom" not in post["json"]["message"]
+
 def test_the_text_digest_is_plain_text(store, config):
     bob = next(d for d in build_digests(store.db, config, TODAY) if d.subscriber.name == "bob")
 
@@ -338,7 +363,7 @@ def test_gone_sessions_are_not_announced(tmp_path, config):
 
 def test_a_session_newly_relevant_after_a_rematch_is_announced(store, config):
     weekly(store, config)
-    store.save_match(KNITTING["id"], {**PRIVACY["match"], "score": 60})
+    store.save_matches({KNITTING["id"]: {**PRIVACY["match"], "score": 60}})
 
     [digest] = build_digests(store.db, config, TODAY)
 

@@ -1,9 +1,9 @@
-"""Datasette as a volunteer uses it, in headless Chromium: read, search, log in, triage, map;
-and a scraped title holding <script> shows as text and runs nothing."""
+"""Datasette as a volunteer uses it, in headless Chromium: read, search, log in, triage, maps,
+where to offer a workshop; and a scraped title holding <script> shows as text and runs nothing."""
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from datasette_helpers import BD26, PASSWORD, SCRIPT_TITLE, VOLUNTEER, sid
+from datasette_helpers import ABF, BD22, BD26, BD35, PASSWORD, SCRIPT_TITLE, VITRE, VOLUNTEER, sid
 
 pytest_plugins = ["conftest_datasette"]
 
@@ -89,4 +89,22 @@ def test_map_shows_the_sessions_with_a_place(page):
     markers = page.locator(".leaflet-marker-icon")
     expect(markers.first).to_be_visible()
     assert markers.count() >= 1
+    assert page.dialogs == []
+
+
+def test_where_to_offer_a_workshop_in_a_region(page):
+    page.goto("/")
+    page.get_by_role("link", name="où le proposer").click()
+    page.fill('input[name="territoire"]', "Bretagne")
+    page.locator('form input[type="submit"]').first.click()
+    expect(page.locator("td.col-organisme")).to_have_text([BD22.name, VITRE, ABF.name, BD35.name])
+    expect(page.locator("td.col-rang").first).to_have_text("1")
+    expect(page.locator("td.col-contact").first).to_have_text(BD22.contact)
+
+
+def test_map_of_organisers_without_a_privacy_session(page):
+    page.goto("/veille/carte_sans_vie_privee")
+    expect(page.locator(".leaflet-container")).to_be_visible()
+    expect(page.locator(".leaflet-marker-icon").first).to_be_visible()  # a marker or a cluster of them
+    expect(page.locator("td.col-organisme")).to_have_text([BD22.name, VITRE])
     assert page.dialogs == []

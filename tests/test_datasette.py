@@ -15,10 +15,11 @@ import icalendar
 import pytest
 import requests
 
+from crawler.alerts import AlertsConfig, Subscriber, build_digests
 from crawler.geo import locate
 from crawler.serve import METADATA
 from crawler.store import Store
-from datasette_helpers import (ABF, BD26, BD35, PARIS, PASSWORD, ROOT, SCRIPT_TITLE, VOLUNTEER,
+from datasette_helpers import (ABF, BD22, BD26, BD35, PARIS, PASSWORD, ROOT, SCRIPT_TITLE, VITRE, VOLUNTEER,
                                DatasetteProcess, catalogue, relevant, sid, today)
 
 pytest_plugins = ["conftest_datasette"]
@@ -28,7 +29,8 @@ UPCOMING = [  # soonest first; the others are past, gone, cancelled, not relevan
     "Journée d'étude : le RGPD en bibliothèque", "Mots de passe et vie privée",
     "Données personnelles et prêt numérique", "Sécurité numérique : les bons réflexes",
 ]
-QUERIES = json.loads(METADATA.read_text(encoding="utf-8"))["databases"]["veille"]["queries"]
+DATABASE = json.loads(METADATA.read_text(encoding="utf-8"))["databases"]["veille"]
+QUERIES = DATABASE["queries"]
 
 
 def rows(server, query: str, **params) -> list[dict]:
@@ -57,8 +59,15 @@ def test_database_page_lists_the_reading_queries_to_anonymous_visitors(datasette
 def test_index_page_links_to_the_feeds_and_the_map(datasette):
     page = requests.get(datasette.url + "/", timeout=10).text
     assert "Veille formations vie privée" in page
-    for link in ("/veille/calendrier.ics", "/veille/nouvelles_sessions.atom", "/veille/carte", "/veille/prochaines_sessions"):
+    for link in ("/veille/calendrier.ics", "/veille/nouvelles_sessions.atom", "/veille/carte", "/veille/prochaines_sessions",
+                 "/veille/calendrier.ics?territoire=35", "/veille/nouvelles_sessions.atom?territoire=bretagne",
+                 "/veille/ou_proposer_un_atelier", "/veille/sans_vie_privee_depuis_un_an", "/veille/carte_sans_vie_privee"):
         assert f'href="{link}"' in page
+
+
+def test_the_organisers_view_is_described_column_by_column(veille_db):
+    columns = [row[1] for row in sqlite3.connect(veille_db).execute("pragma table_info(organisers)")]
+    assert list(DATABASE["tables"]["organisers"]["columns"]) == columns
 
 
 def test_internal_tables_are_hidden_and_subscribers_private(datasette):
@@ -108,6 +117,8 @@ def test_new_or_changed_this_week(datasette):
     ("bretagne", ["Protéger sa vie privée en ligne", "Pistage en ligne : comprendre les cookies",
                   "Journée d'étude : le RGPD en bibliothèque", "Données personnelles et prêt numérique"]),
     ("3", []),  # a code, not a prefix: 3 is not 35
+    ("35, auvergne-rhone-alpes", ["Protéger sa vie privée en ligne", SCRIPT_TITLE, "Mots de passe et vie privée",
+                                  "Données personnelles et prêt numérique", "Sécurité numérique : les bons réflexes"]),
 ])
 def test_by_departement_or_region(datasette, territoire, expected):
     assert titles(rows(datasette, "par_territoire", territoire=territoire)) == expected
@@ -145,7 +156,7 @@ def test_source_health(datasette):
     assert failing["santé"] == "en échec" and failing["dernière_erreur"] == "HTTP 503 Service Unavailable"
     assert (failing["sessions_maintenant"], failing["sessions_avant"]) == (0, 4)
     healthy = {r["source"]: r for r in result}[BD35.id]
-    assert healthy["santé"] == "ok" and healthy["dernier_succès"] and healthy["sessions_maintenant"] == 5
+    assert healthy["santé"] == "ok" and healthy["dernier_succès"] and healthy["sessions_maintenant"] == 7
 
 
 def test_session_history(datasette):
@@ -159,8 +170,8 @@ def test_facets_on_sessions(datasette):
     facets = data["facet_results"]
     assert set(facets) == {"departement", "region", "source_kind", "organiser", "status", "month"}
     counts = lambda name: {f["value"]: f["count"] for f in facets[name]["results"]}  # noqa: E731
-    assert counts("departement") == {"35": 6, "26": 4}
-    assert counts("source_kind") == {"bd": 10, "abf": 2}
+    assert counts("departement") == {"35": 8, "26": 4, "22": 5}
+    assert counts("source_kind") == {"bd": 17, "abf": 2}
     assert counts("status")["cancelled"] == 1
     assert counts("month")[(today() + timedelta(10)).isoformat()[:7]] >= 1
 
@@ -171,11 +182,63 @@ def test_table_search_ignores_accents(datasette):
     assert {r["title"] for r in data} == {SCRIPT_TITLE, "Données personnelles et prêt numérique"}
 
 
+# --- where to offer a workshop ---------------------------------------------------------
+def organisers(result: list[dict]) -> list[str]:
+    return [r["organisme"] for r in result]
+
+
+def test_where_to_offer_a_workshop_much_mediation_and_no_privacy_first(datasette):
+    result = rows(datasette, "ou_proposer_un_atelier", territoire="bretagne")
+    assert organisers(result) == [BD22.name, VITRE, ABF.name, BD35.name]
+    first = result[0]
+    assert (first["rang"], first["département"], first["contact"], first["site"]) == (
+        1, "22", BD22.contact, BD22.url)
+    assert (first["sessions_médiation"], first["sessions_vie_privée"], first["dernière_session_vie_privée"]) == (4, 0, None)
+    assert (first["sessions_12_derniers_mois"], first["sessions_à_venir"]) == (3, 1)  # 400 days ago: not counted
+    last = result[-1]
+    # Four privacy sessions, one triaged « pas pertinent »: not a privacy session for outreach.
+    assert (last["sessions_médiation"], last["sessions_vie_privée"]) == (0, 3)
+    assert last["dernière_session_vie_privée"] == (today() + timedelta(30)).isoformat()
+
+
+@pytest.mark.parametrize("territoire, expected", [
+    ("22", [BD22.name]),
+    ("35", [VITRE, BD35.name]),  # two organisers in one calendar
+    ("Auvergne-Rhône-Alpes", ["Médiathèque départementale de la Drôme"]),
+])
+def test_where_to_offer_a_workshop_in_a_departement(datasette, territoire, expected):
+    assert organisers(rows(datasette, "ou_proposer_un_atelier", territoire=territoire)) == expected
+
+
+def test_organisers_without_a_privacy_session_for_a_year(datasette):
+    result = rows(datasette, "sans_vie_privee_depuis_un_an")
+    # Vitré's privacy session was 400 days ago; the ABF and the Drôme have only announced sessions.
+    assert organisers(result) == [BD22.name, VITRE]
+    assert [r["sessions_12_derniers_mois"] for r in result] == [3, 1]
+
+
+def test_map_of_organisers_without_a_privacy_session(datasette):
+    result = rows(datasette, "carte_sans_vie_privee")
+    assert organisers(result) == [BD22.name, VITRE]
+    assert {"latitude", "longitude", "contact"} <= set(result[0])
+    assert (result[1]["latitude"], result[1]["longitude"]) == pytest.approx((48.12, -1.21), abs=0.01)  # Vitré
+    assert 48.4 < result[0]["latitude"] < 48.8  # between Saint-Brieuc and Lannion
+    assert "datasette-cluster-map.js" in requests.get(f"{datasette.url}/veille/carte_sans_vie_privee", timeout=10).text
+
+
 # --- feeds ----------------------------------------------------------------------------
-def calendar(server) -> dict[str, icalendar.Event]:
-    response = requests.get(f"{server.url}/veille/calendrier.ics", timeout=10)
+def calendar(server, **params) -> dict[str, icalendar.Event]:
+    response = requests.get(f"{server.url}/veille/calendrier.ics", params=params, timeout=10)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
     return {str(e["UID"]): e for e in icalendar.Calendar.from_ical(response.text).walk("VEVENT")}
+
+
+def atom(server, **params) -> feedparser.FeedParserDict:
+    response = requests.get(f"{server.url}/veille/nouvelles_sessions.atom", params=params, timeout=10)
+    assert response.status_code == 200
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    return feed
 
 
 def test_ics_local_paris_times_winter_and_summer(datasette):
@@ -210,8 +273,7 @@ def test_ics_uids_are_session_ids_stable_across_fetches(datasette):
 
 def test_atom_feed_of_new_relevant_sessions(datasette):
     response = requests.get(f"{datasette.url}/veille/nouvelles_sessions.atom", timeout=10)
-    feed = feedparser.parse(response.content)
-    assert not feed.bozo, feed.get("bozo_exception")
+    feed = atom(datasette)
     assert feed.feed.title == "Nouvelles sessions sur la vie privée"
     entries = {e.id: e for e in feed.entries}
     assert set(entries) == {f"urn:veille-formations:session:{r['session_id']}" for r in rows(datasette, "prochaines_sessions")}
@@ -220,6 +282,46 @@ def test_atom_feed_of_new_relevant_sessions(datasette):
     assert "<script>" not in response.text
     assert script.link == f"{BD26.url}/script" and "Pourquoi :" in script.summary
     assert script.updated_parsed and re.search(r"[+-]\d\d:\d\d$|Z$", script.updated)
+
+
+def test_a_departements_calendar_has_only_its_sessions_in_paris_time(datasette):
+    events = calendar(datasette, territoire="35")
+    assert set(events) == {sid(BD35, "vie-privee"), sid(BD35, "reportee")}  # not « pas pertinent », not past
+    assert sid(BD26, "script") not in events and sid(ABF, "rgpd") not in events
+    assert events[sid(BD35, "vie-privee")]["DTSTART"].params["TZID"] == "Europe/Paris"
+    assert type(events[sid(BD35, "reportee")].decoded("DTSTART")) is date  # noqa: E721 all-day stays all-day
+    assert set(events) == set(calendar(datasette, territoire="35"))  # stable
+
+
+@pytest.mark.parametrize("territoire", ["bretagne", "35,22", "26", "3"])
+def test_territory_feeds_agree_with_the_territory_list(datasette, territoire):
+    listed = {r["session_id"] for r in rows(datasette, "par_territoire", territoire=territoire)}
+    assert set(calendar(datasette, territoire=territoire)) == listed
+    assert {e.id for e in atom(datasette, territoire=territoire).entries} == {
+        f"urn:veille-formations:session:{session}" for session in listed}
+
+
+def test_a_regions_atom_feed_has_only_its_sessions(datasette):
+    entries = {e.id.rsplit(":", 1)[1]: e for e in atom(datasette, territoire="bretagne").entries}
+    assert set(entries) == {sid(BD35, "vie-privee"), sid(BD35, "reportee"), sid(ABF, "rgpd"), sid(ABF, "sans-lieu")}
+    assert entries[sid(ABF, "rgpd")].link == f"{ABF.url}/rgpd"
+
+
+def test_the_feed_pages_keep_the_territory_in_their_subscription_links(datasette):
+    page = requests.get(f"{datasette.url}/veille/calendrier", params={"territoire": "35"}, timeout=10).text
+    assert re.search(r'href="/veille/calendrier\.ics\?territoire=35"', page)
+
+
+def test_the_digest_links_to_the_subscribers_own_feeds(datasette, veille_db):
+    subscriber = Subscriber("ouest-et-drome", ("json://localhost",), departements=("35",),
+                            regions=("auvergne-rhone-alpes",))
+    [digest] = build_digests(veille_db, AlertsConfig((subscriber,), datasette.url), today())
+    ics, feed = re.findall(rf"{re.escape(datasette.url)}/veille/\S+\?territoire=\S+", digest.text)
+    events = {str(e["UID"]) for e in icalendar.Calendar.from_ical(requests.get(ics, timeout=10).text).walk("VEVENT")}
+    assert sid(BD35, "vie-privee") in events and sid(BD26, "ete") in events
+    assert sid(ABF, "rgpd") not in events  # Bretagne, but not Ille-et-Vilaine
+    entries = feedparser.parse(requests.get(feed, timeout=10).content).entries
+    assert {e.id.rsplit(":", 1)[1] for e in entries} == events
 
 
 # --- map ------------------------------------------------------------------------------
@@ -319,7 +421,7 @@ def test_triage_survives_a_new_crawl_and_a_rematch(datasette, veille_db):
     run_id = store.start_run("test")
     for source, items in catalogue(first_run=False):
         store.save_source(run_id, source, items, {"pages": 1, "items": len(items), "errors": []})
-    store.save_match(session, relevant("« vie privée » dans le titre", 99))
+    store.save_matches({session: relevant("« vie privée » dans le titre", 99)})
     assert triage_row(veille_db, session)["state"] == "pas pertinent"
     assert "Vie privée des usagers : atelier" not in titles(rows(datasette, "prochaines_sessions"))
 
@@ -341,11 +443,9 @@ def test_every_list_answers_on_an_empty_database(empty_datasette, name):
 
 
 def test_feeds_answer_empty_on_an_empty_database(empty_datasette):
-    assert calendar(empty_datasette) == {}
-    response = requests.get(f"{empty_datasette.url}/veille/nouvelles_sessions.atom", timeout=10)
-    assert response.status_code == 200
-    feed = feedparser.parse(response.content)
-    assert not feed.bozo and feed.feed.title == "Nouvelles sessions sur la vie privée" and feed.entries == []
+    assert calendar(empty_datasette) == {} and calendar(empty_datasette, territoire="35") == {}
+    feed = atom(empty_datasette)
+    assert feed.feed.title == "Nouvelles sessions sur la vie privée" and feed.entries == []
 
 
 # --- the real demo database -----------------------------------------------------------
@@ -375,7 +475,6 @@ def test_demo_feeds_agree_with_the_upcoming_list(demo_datasette):
     for event in events.values():
         start = event.decoded("DTSTART")
         assert type(start) is date or str(start.tzinfo) == "Europe/Paris"  # noqa: E721
-    feed = feedparser.parse(requests.get(f"{demo_datasette.url}/veille/nouvelles_sessions.atom", timeout=10).content)
-    assert not feed.bozo and len(feed.entries) == min(len(upcoming), 50)
+    assert len(atom(demo_datasette).entries) == min(len(upcoming), 50)
     data = requests.get(f"{demo_datasette.url}/veille/sessions.json", params={"_search": "donnees personnelles"}, timeout=10).json()
     assert data["rows"], "the demo calendars speak of « données personnelles »"
