@@ -15,7 +15,7 @@ WATCHED_FIELDS = ("description", "place", "organiser", "url")  # a field that su
 @dataclass
 class SourceRun:
     source_id: str
-    pages_requested: int = 0
+    requested: set[str] = field(default_factory=set)  # URLs asked for, each once
     pages: int = 0  # pages fetched and read (an unreadable page does not count)
     items: int = 0
     upcoming: int = 0
@@ -28,6 +28,22 @@ class SourceRun:
 
     def error(self, url: str, kind: str, message: str) -> None:
         self.errors.append({"url": url, "kind": kind, "message": message})
+
+    def claim(self, url: str, budget: int) -> bool:
+        """True (and ``url`` counted) when the URL is new to this source and within its page budget.
+
+        Reaching the budget is written as an error row once, so a maintainer sees which source
+        to give a larger ``max_pages`` (or which calendar never ends: "mois suivant" forever).
+        """
+        if url in self.requested:
+            return False
+        if len(self.requested) >= budget:
+            if not self.budget_reached:
+                self.budget_reached = True
+                self.error(url, "budget", f"page budget of {budget} pages reached: this page and later ones not fetched")
+            return False
+        self.requested.add(url)
+        return True
 
     def count_item(self, item: dict, today_iso: str) -> None:
         self.items += 1

@@ -8,41 +8,25 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import scrapy
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError as TwistedTimeout
 
 from crawler.canonical import canonical_url, url_key
 from crawler.extractors import detect
 from crawler.extractors.base import ExtractError
 from crawler.health import SourceRun
 from crawler.items import session_id
+from crawler.middlewares import describe_failure, site_of
 from crawler.sources import load_sources
 
 
-def describe_failure(failure) -> tuple[str, str]:
-    """(kind, message) of a failed request, in words a maintainer can act on."""
-    if failure.check(HttpError):
-        status = failure.value.response.status
-        return "http", f"HTTP {status}"
-    if failure.check(DNSLookupError):
-        return "dns", "host not found"
-    if failure.check(TwistedTimeout, TCPTimedOutError):
-        return "timeout", "no answer in time"
-    if failure.value.__class__.__name__ == "IgnoreRequest" and "robots" in str(failure.value).lower():
-        return "robots", "forbidden by robots.txt"
-    return failure.type.__name__.lower(), str(failure.value) or failure.type.__name__
-
-
-def site_of(url: str) -> str:
-    """``host[:port]`` without ``www.``: two URLs of one site compare equal."""
-    return url_key(url).split("/", 1)[0]
-
-
-def identity_on_site(value: str, site_url: str) -> str:
+def identity_on_site(value: str, site_url: str, drop_pagination: bool = False) -> str:
     """What identifies a session within its source: a URL of the source's own site loses its
-    host, so ids survive a move to https or a new domain (and the demo's random ports)."""
+    host, so ids survive a move to https or a new domain (and the demo's random ports).
+
+    A page of one session also loses its pagination parameters: abf.asso.fr serves the same
+    article as `/2/699/3371/ABF-Region/slug` and as `...slug?p=5&p2=1&p3=0`.
+    """
     if value.startswith(("http://", "https://")) and site_of(value) == site_of(site_url):
-        return "/" + url_key(value).partition("/")[2]
+        return "/" + url_key(value, drop_pagination=drop_pagination).partition("/")[2]
     return value
 
 
@@ -77,16 +61,18 @@ class CalendarSpider(scrapy.Spider):
                 yield request
 
     def _request(self, source, url: str) -> scrapy.Request | None:
-        run = self.runs[source.id]
-        if run.pages_requested >= source.max_pages:
-            run.budget_reached = True
+        if not self.runs[source.id].claim(url, source.max_pages):
             return None
-        run.pages_requested += 1
-        return scrapy.Request(url, callback=self.parse, errback=self.failed, cb_kwargs={"source_id": source.id})
+        # The source's run already refuses a URL twice, so Scrapy's global duplicate filter is
+        # off: with it, a redirect loop /loop-a -> /loop-b -> /loop-a ended silently (the second
+        # /loop-a was dropped as a duplicate, no errback, no error row), and a page two sources
+        # link to was fetched for one only.
+        return scrapy.Request(url, callback=self.parse, errback=self.failed, dont_filter=True,
+                              cb_kwargs={"source_id": source.id})
 
     def failed(self, failure):
         source_id = failure.request.cb_kwargs["source_id"]
-        kind, message = describe_failure(failure)
+        kind, message = describe_failure(failure, self.settings.getint("DOWNLOAD_MAXSIZE"))
         self.runs[source_id].error(failure.request.url, kind, message)
 
     def parse(self, response, source_id: str):
@@ -98,6 +84,12 @@ class CalendarSpider(scrapy.Spider):
             # Not counted as read: a source whose only page is broken has failed, and its
             # stored sessions must not start ageing towards "gone".
             run.error(response.url, "unreadable", str(error))
+            return
+        except Exception as error:  # noqa: BLE001 (an extractor bug must cost one page, said in words)
+            # ics.py raised ZoneInfoNotFoundError on ``X-WR-TIMEZONE:Europe.Paris``: Scrapy
+            # only logged "Spider error processing" and the source ended failed with no row saying why.
+            self.logger.exception("extractor crashed on %s", response.url)
+            run.error(response.url, "extractor-bug", f"{type(error).__name__}: {error}")
             return
         run.pages += 1
         run.strategies[extraction.strategy] += 1
@@ -123,7 +115,7 @@ class CalendarSpider(scrapy.Spider):
                 continue
             # The source's own id when it has one; else the page, and the position on it when a
             # page announces several sessions: never the date or title, which change.
-            identity = identity_on_site(raw.get("uid") or page_url, source.url)
+            identity = identity_on_site(raw.get("uid") or page_url, source.url, drop_pagination=len(sessions) == 1)
             if not raw.get("uid") and len(sessions) > 1:
                 identity += f"#{index}"
             item = {k: v for k, v in raw.items() if k != "uid"}
