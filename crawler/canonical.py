@@ -65,6 +65,11 @@ def url_key(url: str, drop_pagination: bool = False) -> str:
     return f"{host}{path}?{query}" if query else f"{host}{path}"
 
 
+def site_of(url: str) -> str:
+    """``host[:port]`` without ``www.``: two URLs of one site compare equal (http and https too)."""
+    return url_key(url).split("/", 1)[0]
+
+
 def _netloc(parts: SplitResult, scheme: str) -> str:
     """Lower-case host without trailing dot (`issuu.com.`) nor default port; userinfo kept."""
     host = (parts.hostname or "").rstrip(".")

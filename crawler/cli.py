@@ -44,12 +44,13 @@ def crawl(sources, db, only, settings):
     from crawler.runner import run_crawl
     from crawler.store import open_db
 
+    from crawler.runner import CrawlFailed
     from crawler.sources import SourcesError
 
     overrides = _settings_overrides(settings)
     try:
         run_id = run_crawl(sources, db, list(only), overrides)
-    except SourcesError as error:
+    except (SourcesError, CrawlFailed) as error:
         raise click.ClickException(str(error))
     database = open_db(db)
     click.echo(format_summary(database, run_id, overrides.get("VEILLE_TODAY") or date.today().isoformat()))
@@ -76,8 +77,12 @@ def serve(db, host, port):
 def demo(db, no_serve, port, settings):
     """Serve the bundled demo sites on loopback, crawl them, match, store, summarise, serve."""
     from crawler.demo import run_demo
+    from crawler.runner import CrawlFailed
 
-    click.echo(run_demo(db, _settings_overrides(settings)))
+    try:
+        click.echo(run_demo(db, _settings_overrides(settings)))
+    except CrawlFailed as error:
+        raise click.ClickException(str(error))
     if not no_serve:
         click.echo(f"\nDatasette: http://127.0.0.1:{port}/  (Ctrl-C to stop)")
         sys.exit(subprocess.call(datasette_command(db, "127.0.0.1", port)))
@@ -92,12 +97,13 @@ def demo(db, no_serve, port, settings):
 def weekly(sources, db, config, keywords, settings):
     """The weekly job: lock, crawl every enabled source, rematch if needed, send alerts, report."""
     from crawler.alerts import AlertsConfigError
+    from crawler.runner import CrawlFailed
     from crawler.sources import SourcesError
     from crawler.weekly import AlreadyRunning, run_weekly
 
     try:
         report, ok = run_weekly(sources, db, config, keywords, _settings_overrides(settings))
-    except (AlreadyRunning, AlertsConfigError, SourcesError) as error:
+    except (AlreadyRunning, AlertsConfigError, SourcesError, CrawlFailed) as error:
         raise click.ClickException(str(error))
     click.echo(json.dumps(report, ensure_ascii=False, indent=1))
     if not ok:
@@ -302,7 +308,12 @@ def sources_check(target, sources_file, settings):
         source = source_for(target, sources_file)
     except (ValueError, OSError) as error:
         raise click.ClickException(str(error))
-    result = check(source, _settings_overrides(settings))
+    from crawler.runner import CrawlFailed
+
+    try:
+        result = check(source, _settings_overrides(settings))
+    except CrawlFailed as error:
+        raise click.ClickException(str(error))
     click.echo(format_check(source, result))
     if not result["sessions"]:
         raise click.ClickException(f"{source.url} gave no session: check the URL, or the format in sources.yml")

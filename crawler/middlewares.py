@@ -23,12 +23,7 @@ from twisted.internet.error import (
 )
 from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
-from crawler.canonical import url_key
-
-
-def site_of(url: str) -> str:
-    """``host[:port]`` without ``www.``: two URLs of one site compare equal (http and https too)."""
-    return url_key(url).split("/", 1)[0]
+from crawler.canonical import site_of
 
 
 class LeftSite(IgnoreRequest):

@@ -33,6 +33,7 @@ def run_summary(db, run_id: int) -> dict:
         "changed": run["sessions_changed"],
         "gone": run["sessions_gone"],
         "errors": errors,
+        "failed_sources": sorted(k for k, v in report.get("sources", {}).items() if v["outcome"] == "failed"),
     }
 
 
@@ -43,9 +44,10 @@ def format_summary(db, run_id: int, today: str, limit: int = 10) -> str:
         f"Sources crawled: {s['sources']} ({s['sources_failed']} failed)   Pages: {s['pages']}",
         f"Sessions found: {s['sessions']} (new {s['new']}, changed {s['changed']}, gone {s['gone']})",
         f"Relevant sessions: {s['relevant']}   Errors: {s['errors']}",
-        "",
-        "Next relevant sessions:",
     ]
+    if s["failed_sources"]:
+        lines.append(f"Failed sources: {', '.join(s['failed_sources'])}")
+    lines += ["", "Next relevant sessions:"]
     rows = list(db.query(UPCOMING_RELEVANT, {"today": today, "limit": limit}))
     if not rows:
         lines.append("  (none)")

@@ -35,6 +35,18 @@ def run_crawl(sources: str, db: str, only: list[str] | None = None, overrides: d
     """
     load_sources(sources)
     process = CrawlerProcess(crawl_settings(sources, db, overrides))
-    process.crawl("calendar", only=",".join(only) if only else None)
+    crawler = process.create_crawler("calendar")
+    process.crawl(crawler, only=",".join(only) if only else None)
     process.start()
-    return open_db(db).execute("select max(id) from crawl_runs").fetchone()[0]
+    run_id = getattr(crawler.spider, "run_id", None)
+    # Scrapy logs an exception in a pipeline's open or close and carries on: a run that never
+    # opened, or never finished writing, must not pass for a good one (nor report the last one).
+    if run_id is None:
+        raise CrawlFailed("the crawl stopped before opening the database: see the log above")
+    if open_db(db)["crawl_runs"].get(run_id)["status"] == "running":
+        raise CrawlFailed(f"crawl run {run_id} did not finish writing: see the log above")
+    return run_id
+
+
+class CrawlFailed(RuntimeError):
+    """The crawl itself broke (not a source): nothing reliable was stored."""

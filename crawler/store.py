@@ -197,7 +197,9 @@ class Store:
             self.db["sources"].upsert_all(rows, pk="id")
 
     def start_run(self, keywords_version: str | None = None) -> int:
+        """A new crawl run; a run left "running" by a killed crawl is marked "interrupted"."""
         with self.db.conn:
+            self.db.execute("update crawl_runs set status = 'interrupted' where status = 'running'")
             return self.db["crawl_runs"].insert(
                 {"started_at": utcnow(), "status": "running", "keywords_version": keywords_version}
             ).last_pk

@@ -9,12 +9,12 @@ from datetime import date, datetime, timedelta, timezone
 
 import scrapy
 
-from crawler.canonical import canonical_url, url_key
+from crawler.canonical import canonical_url, site_of, url_key
 from crawler.extractors import detect
 from crawler.extractors.base import ExtractError
 from crawler.health import SourceRun
 from crawler.items import session_id
-from crawler.middlewares import describe_failure, site_of
+from crawler.middlewares import describe_failure
 from crawler.sources import load_sources
 
 
@@ -119,11 +119,16 @@ class CalendarSpider(scrapy.Spider):
             if not raw.get("uid") and len(sessions) > 1:
                 identity += f"#{index}"
             item = {k: v for k, v in raw.items() if k != "uid"}
+            link = raw.get("url") or page_url
+            if not link.startswith(("http://", "https://")):
+                # A garbled link ("ittps://...") must not cost the session: point at the page.
+                run.error(page_url, "problem", f"lien illisible {link!r} pour « {raw.get('title')} »")
+                link = page_url
             item.update(
                 id=session_id(source.id, identity),
                 source_id=source.id,
                 uid=raw.get("uid"),
-                url=raw.get("url") or page_url,
+                url=link,
                 organiser=raw.get("organiser") or source.name,
                 fetched_at=fetched_at,
             )
