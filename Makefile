@@ -31,6 +31,9 @@ test: $(STAMP) $(CHROMIUM)
 
 bench: $(STAMP)
 	$(BIN)/python bench/match.py
+	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/store.py
+	$(BIN)/python bench/serve.py
 
 clean:
 	rm -rf $(VENV) data/*.db
