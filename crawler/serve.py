@@ -13,4 +13,7 @@ def datasette_command(db: str, host: str, port: int) -> list[str]:
     """The ``datasette serve`` command line; the database stays writable for triage."""
     return [sys.executable, "-m", "datasette", "serve", db, "--metadata", str(METADATA),
             "--plugins-dir", str(PLUGINS_DIR), "--host", host, "--port", str(port),
-            "--setting", "sql_time_limit_ms", "3000"]
+            "--setting", "sql_time_limit_ms", "3000",
+            # Facet suggestions scan every column of a large table on each page: most of a
+            # 1,000,000-session page's time (bench/serve.py). The metadata names the useful facets.
+            "--setting", "suggest_facets", "off"]

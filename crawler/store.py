@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 
 from crawler.geo import locate
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TRACKED_FIELDS = ("title", "start", "end", "place", "status")  # each change is written to session_changes (a new URL is not news)
 MISSING_RUNS_BEFORE_GONE = 2
 TRIAGE_STATES = ("à contacter", "contacté", "inscrit", "pas pertinent")
@@ -157,7 +157,23 @@ def _add_themes_and_organisers_v3(db: sqlite_utils.Database) -> None:
     db.create_view("organisers", ORGANISERS_VIEW)
 
 
-MIGRATIONS = {1: _create_v1, 2: _add_map_and_kind_v2, 3: _add_themes_and_organisers_v3}  # version -> function bringing the database from version-1 to version
+def _speed_up_v4(db: sqlite_utils.Database) -> None:
+    """Indexes for Datasette's facets and date-ordered lists, and a full-text index that is
+    only rewritten when an indexed column changes (a re-crawl mostly touches last_seen)."""
+    for column in ("departement", "region", "source_kind", "organiser", "status", "month", "start"):
+        db["sessions"].create_index([column], if_not_exists=True)
+    db.execute("drop trigger if exists sessions_au")
+    db.execute("""
+        create trigger sessions_au after update of title, description, place, organiser on sessions begin
+          insert into sessions_fts (sessions_fts, rowid, title, description, place, organiser)
+            values ('delete', old.rowid, old.title, old.description, old.place, old.organiser);
+          insert into sessions_fts (rowid, title, description, place, organiser)
+            values (new.rowid, new.title, new.description, new.place, new.organiser);
+        end""")
+    db.execute("analyze")
+
+
+MIGRATIONS = {1: _create_v1, 2: _add_map_and_kind_v2, 3: _add_themes_and_organisers_v3, 4: _speed_up_v4}  # version -> function bringing the database from version-1 to version
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
@@ -170,7 +186,7 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     db.enable_wal()
     version = db.execute("PRAGMA user_version").fetchone()[0]
     for target in range(version + 1, SCHEMA_VERSION + 1):
-        with db.conn:
+        with db.atomic():  # an interrupted upgrade leaves the previous version whole
             MIGRATIONS[target](db)
             db.execute(f"PRAGMA user_version = {target}")
     return db
@@ -193,12 +209,12 @@ class Store:
             }
             for s in sources
         ]
-        with self.db.conn:
+        with self.db.atomic():
             self.db["sources"].upsert_all(rows, pk="id")
 
     def start_run(self, keywords_version: str | None = None) -> int:
         """A new crawl run; a run left "running" by a killed crawl is marked "interrupted"."""
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute("update crawl_runs set status = 'interrupted' where status = 'running'")
             return self.db["crawl_runs"].insert(
                 {"started_at": utcnow(), "status": "running", "keywords_version": keywords_version}
@@ -207,7 +223,7 @@ class Store:
     def finish_run(self, run_id: int, summary: dict, status: str) -> None:
         counts = {k: summary.get(k, 0) for k in (
             "sources_ok", "sources_failed", "sources_empty", "sessions_new", "sessions_changed", "sessions_gone")}
-        with self.db.conn:
+        with self.db.atomic():
             self.db["crawl_runs"].update(
                 run_id, {"finished_at": utcnow(), "status": status, "report": json.dumps(summary, ensure_ascii=False), **counts}
             )
@@ -221,7 +237,7 @@ class Store:
         """
         now = utcnow()
         counts = {"new": 0, "changed": 0, "unchanged": 0, "gone": 0}
-        # atomic(), not `with conn:`: the connection is in autocommit mode (isolation_level=None), where
+        # atomic(), never `with conn:`: the connection is in autocommit mode (isolation_level=None), where
         # `with conn:` opens no transaction, so each statement would commit (and sync) on its own.
         with self.db.atomic():
             self.db["crawl_errors"].insert_all(
@@ -336,14 +352,19 @@ class Store:
                 self._upsert_match(session_id, match, now)
 
     def _upsert_match(self, session_id: str, match: dict, now: str) -> None:
-        self.db["matches"].upsert(
-            {"session_id": session_id, "score": match["score"], "relevant": int(match["relevant"]),
-             "terms": json.dumps(match["terms"], ensure_ascii=False), "why": match.get("why"),
-             "keywords_version": match.get("keywords_version"), "matched_at": now,
-             "mediation_score": match.get("mediation_score"),
-             "theme": match.get("theme") or ("vie privée" if match["relevant"] else "autre")},
-            pk="session_id",
-        )
+        # One statement, not sqlite-utils' upsert (which re-reads the table schema each call):
+        # a re-crawl of 100,000 sessions writes 100,000 matches (bench/store.py).
+        row = {
+            "session_id": session_id, "score": match["score"], "relevant": int(match["relevant"]),
+            "terms": json.dumps(match["terms"], ensure_ascii=False), "why": match.get("why"),
+            "keywords_version": match.get("keywords_version"), "matched_at": now,
+            "mediation_score": match.get("mediation_score"),
+            "theme": match.get("theme") or ("vie privée" if match["relevant"] else "autre"),
+        }
+        columns = ", ".join(row)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in row if c != "session_id")
+        self.db.execute(f"insert into matches ({columns}) values ({', '.join('?' * len(row))}) "
+                        f"on conflict(session_id) do update set {updates}", list(row.values()))
 
     # --- cross-source duplicates ------------------------------------------------------
     def cluster_duplicates(self, title_threshold: float = 80, place_threshold: float = 70) -> int:
