@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import MAXYEAR, MINYEAR, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -138,6 +139,7 @@ def fold(text: str) -> str:
     return "".join(_fold(c) for c in text)
 
 
+@lru_cache(maxsize=4096)  # pages repeat a few hundred characters; decomposing each was 19% of a crawl
 def _fold(char: str) -> str:
     if char.isspace():
         # NBSP and U+202F narrow no-break spaces sit inside "9 h 30"; line breaks stay,

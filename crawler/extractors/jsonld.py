@@ -38,8 +38,11 @@ def extract(body: bytes, url: str, ref: date) -> Extraction:
     except lxml.etree.ParserError:  # "Document is empty": blank page or only comments
         return result
     items = _jsonld_items(tree, result.problems)
+    # Only the syntaxes the page uses: pyRdfa on a page without RDFa was a fifth of a crawl's CPU.
+    syntaxes = [name for name, marker in (("microdata", "//*[@itemscope]"), ("rdfa", "//*[@typeof or @vocab]"))
+                if tree.xpath(f"boolean({marker})")]
     try:
-        found = extruct.extract(html, base_url=url, encoding="utf-8", syntaxes=["microdata", "rdfa"], uniform=True)
+        found = extruct.extract(html, base_url=url, encoding="utf-8", syntaxes=syntaxes, uniform=True) if syntaxes else {}
     except Exception as error:  # pyRdfa and the microdata walker raise assorted types on odd markup
         result.problems.append(f"microdonnées/RDFa illisibles : {error}")
         found = {}
