@@ -7,6 +7,7 @@ with the Jinja2 templates of ``crawler/templates`` (HTML autoescaped: titles are
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
@@ -55,15 +56,48 @@ def french_moment(value: str) -> str:
     return f"{words}, {french_time(moment)}" if isinstance(moment, datetime) else words
 
 
+def _hours(first: date | datetime, last: date | datetime | None) -> str | None:
+    """The hours of one day: '9 h 30 – 16 h 30', '9 h 30' without an end, None for a day without hours."""
+    if not isinstance(first, datetime):
+        return None
+    if isinstance(last, datetime) and last.date() == first.date() and last != first:
+        return f"{french_time(first)} – {french_time(last)}"
+    return french_time(first)
+
+
 def french_span(start: str, end: str | None) -> str:
     """'jeudi 14 janvier 2027, 9 h 30 – 16 h 30', or 'du … au …' over several days."""
     first = _parse(start)
     last = _parse(end) if end else None
-    if last is None or (_day(last) == _day(first) and not isinstance(last, datetime)):
-        return french_moment(start)
-    if _day(last) == _day(first):
-        return f"{french_moment(start)} – {french_time(last)}"
+    if last is None or _day(last) == _day(first):
+        hours = _hours(first, last)
+        return french_date(_day(first)) + (f", {hours}" if hours else "")
     return f"du {french_moment(start)} au {french_moment(end)}"
+
+
+def _and(words: list[str]) -> str:
+    """'21', '21 et 22', '7, 14 et 21'."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} et {words[-1]}"
+
+
+def french_days(days: Iterable[date]) -> str:
+    """'21 et 22 mars, 11 et 12 avril 2027': every day, grouped by month, each year said once."""
+    ordered = sorted(set(days))
+    return ", ".join(
+        ", ".join(f"{_and(['1er' if d.day == 1 else str(d.day) for d in in_month])} {MONTHS[month - 1]}"
+                  for month, in_month in groupby(in_year, key=lambda d: d.month)) + f" {year}"
+        for year, in_year in groupby(ordered, key=lambda d: d.year))
+
+
+def french_occurrences(occurrences: list[dict]) -> str:
+    """Every day of a multi-part session: 'les 21 et 22 mars, 11 et 12 avril 2027, 9 h 30 – 16 h 30'
+    when the days share their hours, else each day with its own ('… ; …')."""
+    spans = [(_parse(o["start"]), _parse(o["end"]) if o.get("end") else None) for o in occurrences]
+    hours = {_hours(first, last) for first, last in spans}
+    if len(hours) > 1:
+        return " ; ".join(french_span(o["start"], o.get("end")) for o in occurrences)
+    [same] = hours
+    return f"les {french_days(_day(first) for first, _ in spans)}" + (f", {same}" if same else "")
 
 
 # --- what changed, what is coming ----------------------------------------------------
@@ -127,6 +161,10 @@ class Entry:
 
     @property
     def when(self) -> str:
+        """The session's dates; every day of a multi-part one, not only its first and last."""
+        occurrences = json.loads(self.session.get("occurrences") or "[]")
+        if len(occurrences) > 1:
+            return french_occurrences(occurrences)
         return french_span(self.session["start"], self.session["end"])
 
     @property

@@ -60,16 +60,35 @@ MEDIATION = {**NOT_RELEVANT, "mediation_score": 70, "theme": "médiation numéri
 
 def item(source: Source, key: str, title: str, start: str, end: str | None = None, *, match: dict,
          place: str | None = None, status: str = "scheduled", deadline: str | None = None,
-         organiser: str | None = None) -> dict:
-    """A session shaped as the spider yields it."""
+         organiser: str | None = None, occurrences: tuple[tuple[str, str | None], ...] = ()) -> dict:
+    """A session shaped as the spider yields it; ``occurrences`` as (start, end) pairs."""
     return {
         "id": session_id(source.id, key), "source_id": source.id, "uid": key, "title": title,
         "description": f"{title}. Atelier pour les bibliothécaires.", "start": start, "end": end,
-        "all_day": len(start) == 10, "occurrences": [], "place": place, "organiser": organiser or source.name,
+        "all_day": len(start) == 10, "occurrences": [{"start": first, "end": last} for first, last in occurrences],
+        "place": place, "organiser": organiser or source.name,
         "url": f"{source.url}/{key}", "status": status, "date_text": start, "registration_deadline": deadline,
         "audience": "Bibliothécaires", "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "match": match,
     }
+
+
+def multi_part(source: Source, key: str, title: str, parts: list[tuple[str, str | None]], **fields) -> dict:
+    """A session in several parts ('les 21 et 22 mars puis les 11 et 12 avril'): one item, its
+    first and last day as start and end, every part in ``occurrences``."""
+    return item(source, key, title, parts[0][0], parts[-1][1], occurrences=tuple(parts), **fields)
+
+
+def course_days() -> list[date]:
+    """The four days of the ABF course: two in a row, then two more three weeks later."""
+    t = today()
+    return [t + timedelta(days) for days in (24, 25, 45, 46)]
+
+
+def weekly_days() -> list[date]:
+    """The Ille-et-Vilaine weekly workshop: begun a week ago, two days to come."""
+    t = today()
+    return [t + timedelta(days) for days in (-7, 7, 14)]
 
 
 def catalogue(first_run: bool) -> list[tuple[Source, list[dict]]]:
@@ -77,9 +96,12 @@ def catalogue(first_run: bool) -> list[tuple[Source, list[dict]]]:
 
     Where to offer a workshop: the Côtes-d'Armor teach digital mediation and no privacy, Vitré
     (in the Ille-et-Vilaine calendar) a little mediation and privacy only over a year ago; the
-    others teach privacy."""
+    others teach privacy. Multi-part: the ABF's four-day course (Paris times), the
+    Ille-et-Vilaine weekly workshop already begun (whole days), and a session whose
+    ``occurrences`` holds its only day."""
     t = today()
     summer = date(t.year + 1, 6, 15)
+    single_day = t + timedelta(35)
     bd35 = [
         item(BD35, "vie-privee", "Protéger sa vie privée en ligne", paris(t + timedelta(10), 9, 0 if first_run else 30),
              paris(t + timedelta(10), 12, 30), place="Médiathèque départementale, 35000 Rennes",
@@ -96,6 +118,11 @@ def catalogue(first_run: bool) -> list[tuple[Source, list[dict]]]:
              place="Vitré", organiser=VITRE, match=MEDIATION),
         item(BD35, "vitre-rgpd", "Le RGPD pour les agents", (t - timedelta(400)).isoformat(), place="Vitré",
              organiser=VITRE, match=relevant("« RGPD » dans le titre")),
+        multi_part(BD35, "hebdo", "Atelier hebdomadaire : sécuriser les postes publics",
+                   [(day.isoformat(), day.isoformat()) for day in weekly_days()], place="Rennes",
+                   match=relevant("« sécuriser » dans le titre", 70)),
+        multi_part(BD35, "une-journee", "Chiffrer ses messages", [(paris(single_day, 14), paris(single_day, 17))],
+                   place="Saint-Malo", match=relevant("« chiffrer » dans le titre", 75)),
     ]
     if first_run:
         bd35.append(item(BD35, "disparue", "Chiffrer ses courriels", (t + timedelta(40)).isoformat(),
@@ -107,6 +134,9 @@ def catalogue(first_run: bool) -> list[tuple[Source, list[dict]]]:
                  (t + timedelta(21)).isoformat(), place="Saint-Brieuc", match=relevant("« RGPD » dans le titre", 90)),
             item(ABF, "sans-lieu", "Pistage en ligne : comprendre les cookies", (t + timedelta(15)).isoformat(),
                  match=relevant("« pistage » dans le titre", 70)),
+            multi_part(ABF, "parcours", "Cybersécurité en bibliothèque : parcours en quatre journées",
+                       [(paris(day, 9, 30), paris(day, 16, 30)) for day in course_days()], place="Rennes",
+                       match=relevant("« cybersécurité » dans le titre", 80)),
         ]),
         (BD26, [
             item(BD26, "script", SCRIPT_TITLE, paris(t + timedelta(12), 14), paris(t + timedelta(12), 17),

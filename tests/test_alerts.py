@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from crawler.alerts import AlertsConfigError, build_digests, health_problems, load_config, send_digests
-from crawler.digest import french_date, french_span
+from crawler.digest import french_date, french_days, french_occurrences, french_span
 from crawler.items import session_id
 from crawler.sources import Source
 from crawler.store import Store
@@ -325,6 +325,29 @@ def test_the_text_digest_is_plain_text(store, config):
     assert f"Dans la base : {DATASETTE}{RGPD['id']}" in bob.text
 
 
+def parts(*spans: tuple[str, str | None]) -> list[dict]:
+    return [{"start": start, "end": end} for start, end in spans]
+
+
+# « les 21 et 22 mars puis les 11 et 12 avril 2027 », the Paris offset changing in between.
+COURSE_DAYS = parts(*((f"2027-{day}T09:30:00{offset}", f"2027-{day}T16:30:00{offset}")
+                      for day, offset in (("03-21", "+01:00"), ("03-22", "+01:00"), ("04-11", "+02:00"),
+                                          ("04-12", "+02:00"))))
+COURSE = {**session("bd-35", "parcours", "Vie privée : parcours en deux modules", COURSE_DAYS[0]["start"],
+                    COURSE_DAYS[-1]["end"]), "occurrences": COURSE_DAYS}
+
+
+def test_a_session_in_several_parts_lists_every_day_in_text_and_html(store, config, servers):
+    smtp, _ = servers
+    crawl(store, {**CATALOGUE, "bd-35": [*CATALOGUE["bd-35"], COURSE]})
+    weekly(store, config)
+
+    body = mail_parts(smtp.messages[0])
+    days = "Quand : les 21 et 22 mars, 11 et 12 avril 2027, 9 h 30 – 16 h 30"
+    assert f"{days}\r\n" in body["text/plain"] and f"{days}<br>" in body["text/html"]
+    assert "au lundi 12 avril" not in body["text/plain"]  # not a span from the first to the last day
+
+
 def test_sessions_are_grouped_by_day_in_date_order(store, config):
     alice = next(d for d in build_digests(store.db, config, TODAY) if d.subscriber.name == "alice")
 
@@ -547,6 +570,26 @@ def test_the_example_configuration_loads(monkeypatch):
 ])
 def test_dates_in_french_words(start, end, words):
     assert french_span(start, end) == words
+
+
+@pytest.mark.parametrize("days, words", [
+    ([date(2027, 3, 21), date(2027, 3, 22), date(2027, 4, 11), date(2027, 4, 12)], "21 et 22 mars, 11 et 12 avril 2027"),
+    ([date(2027, 4, 12), date(2027, 3, 21), date(2027, 3, 21)], "21 mars, 12 avril 2027"),  # sorted, once each
+    ([date(2026, 12, 28), date(2027, 2, 1), date(2027, 2, 8), date(2027, 2, 15)],
+     "28 décembre 2026, 1er, 8 et 15 février 2027"),  # « tous les lundis » over the new year
+])
+def test_days_in_french_words(days, words):
+    assert french_days(days) == words
+
+
+@pytest.mark.parametrize("occurrences, words", [
+    (COURSE_DAYS, "les 21 et 22 mars, 11 et 12 avril 2027, 9 h 30 – 16 h 30"),
+    (parts(("2027-03-21", "2027-03-21"), ("2027-04-11", "2027-04-11")), "les 21 mars, 11 avril 2027"),
+    (parts(("2027-04-23T10:00:00+02:00", None), ("2027-04-30T14:00:00+02:00", None)),  # each day its hours
+     "vendredi 23 avril 2027, 10 h ; vendredi 30 avril 2027, 14 h"),
+])
+def test_every_day_of_a_session_in_several_parts_in_french_words(occurrences, words):
+    assert french_occurrences(occurrences) == words
 
 
 def test_french_date_uses_accented_month_names():

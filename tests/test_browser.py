@@ -3,7 +3,8 @@ where to offer a workshop; and a scraped title holding <script> shows as text an
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from datasette_helpers import ABF, BD22, BD26, BD35, PASSWORD, SCRIPT_TITLE, VITRE, VOLUNTEER, sid
+from crawler.digest import french_days
+from datasette_helpers import ABF, BD22, BD26, BD35, PASSWORD, SCRIPT_TITLE, VITRE, VOLUNTEER, course_days, sid
 
 pytest_plugins = ["conftest_datasette"]
 
@@ -37,8 +38,11 @@ def test_index_leads_to_the_upcoming_sessions(page):
     expect(page.locator("h1")).to_have_text("Veille formations vie privée")
     expect(page.locator('a[href="/veille/calendrier.ics"]')).to_be_visible()
     page.get_by_role("link", name="Prochaines sessions sur la vie privée").first.click()
-    expect(page.locator("table.rows-and-columns tbody tr")).to_have_count(7)
-    expect(page.locator("td.col-titre").first).to_have_text("Protéger sa vie privée en ligne")
+    expect(page.locator("table.rows-and-columns tbody tr")).to_have_count(10)
+    expect(page.locator("td.col-titre").first).to_have_text("Atelier hebdomadaire : sécuriser les postes publics")
+    # A course in several parts is one row with all its days.
+    course = page.locator("table.rows-and-columns tbody tr", has_text="parcours en quatre journées")
+    expect(course.locator("td.col-jours")).to_have_text(french_days(course_days()))
 
 
 def test_scraped_script_shows_as_text_and_runs_nothing(page):

@@ -8,6 +8,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 import feedparser
@@ -16,18 +17,22 @@ import pytest
 import requests
 
 from crawler.alerts import AlertsConfig, Subscriber, build_digests
+from crawler.digest import french_days
 from crawler.geo import locate
 from crawler.serve import METADATA
 from crawler.store import Store
 from datasette_helpers import (ABF, BD22, BD26, BD35, PARIS, PASSWORD, ROOT, SCRIPT_TITLE, VITRE, VOLUNTEER,
-                               DatasetteProcess, catalogue, relevant, sid, today)
+                               DatasetteProcess, catalogue, course_days, paris, relevant, sid, today, weekly_days)
 
 pytest_plugins = ["conftest_datasette"]
 
-UPCOMING = [  # soonest first; the others are past, gone, cancelled, not relevant or « pas pertinent »
-    "Protéger sa vie privée en ligne", SCRIPT_TITLE, "Pistage en ligne : comprendre les cookies",
-    "Journée d'étude : le RGPD en bibliothèque", "Mots de passe et vie privée",
-    "Données personnelles et prêt numérique", "Sécurité numérique : les bons réflexes",
+# Soonest first day first; the others are past, gone, cancelled, not relevant or « pas pertinent ».
+WEEKLY = "Atelier hebdomadaire : sécuriser les postes publics"
+COURSE = "Cybersécurité en bibliothèque : parcours en quatre journées"
+UPCOMING = [
+    WEEKLY, "Protéger sa vie privée en ligne", SCRIPT_TITLE, "Pistage en ligne : comprendre les cookies",
+    "Journée d'étude : le RGPD en bibliothèque", "Mots de passe et vie privée", COURSE,
+    "Données personnelles et prêt numérique", "Chiffrer ses messages", "Sécurité numérique : les bons réflexes",
 ]
 DATABASE = json.loads(METADATA.read_text(encoding="utf-8"))["databases"]["veille"]
 QUERIES = DATABASE["queries"]
@@ -88,13 +93,29 @@ def test_anonymous_visitors_cannot_run_their_own_sql(datasette):
 def test_upcoming_relevant_sessions_soonest_first(datasette):
     result = rows(datasette, "prochaines_sessions")
     assert titles(result) == UPCOMING
-    first = result[0]
+    first = {r["titre"]: r for r in result}["Protéger sa vie privée en ligne"]
     assert (first["date"], first["heure"], first["score"]) == ((today() + timedelta(10)).isoformat(), "09:30", 85)
     assert first["pourquoi"] == "« vie privée » dans le titre"
     assert first["lieu"] == "Médiathèque départementale, 35000 Rennes"
     assert first["organisateur"] == BD35.name
     assert first["lien"] == f"{BD35.url}/vie-privee"
-    assert result[5]["statut"] == "reportée"
+    assert result[7]["statut"] == "reportée"
+
+
+def test_upcoming_sessions_in_several_parts_show_every_day(datasette):
+    days = {r["session_id"]: r["jours"] for r in rows(datasette, "prochaines_sessions")}
+    assert days[sid(ABF, "parcours")] == french_days(course_days())  # not only the first and last
+    assert days[sid(BD35, "hebdo")] == french_days(weekly_days())  # begun a week ago, still listed
+    assert days[sid(BD35, "une-journee")] == french_days([today() + timedelta(35)])
+    assert days[sid(ABF, "rgpd")] == f"du {french_days([today() + timedelta(20)])} au {french_days([today() + timedelta(21)])}"
+
+
+def test_the_sessions_table_shows_the_days_and_exports_them_as_json(datasette):
+    page = requests.get(f"{datasette.url}/veille/sessions/{sid(ABF, 'parcours')}", timeout=10).text
+    assert french_days(course_days()) in page
+    exported = requests.get(f"{datasette.url}/veille/sessions/{sid(ABF, 'parcours')}.json",
+                            params={"_shape": "array"}, timeout=10).json()[0]
+    assert [part["start"] for part in json.loads(exported["occurrences"])] == [paris(day, 9, 30) for day in course_days()]
 
 
 def test_a_session_without_place_still_lists(datasette):
@@ -112,13 +133,15 @@ def test_new_or_changed_this_week(datasette):
 
 
 @pytest.mark.parametrize("territoire, expected", [
-    ("35", ["Protéger sa vie privée en ligne", "Données personnelles et prêt numérique"]),
+    ("35", [WEEKLY, "Protéger sa vie privée en ligne", "Données personnelles et prêt numérique", "Chiffrer ses messages"]),
     ("26", [SCRIPT_TITLE, "Mots de passe et vie privée", "Sécurité numérique : les bons réflexes"]),
-    ("bretagne", ["Protéger sa vie privée en ligne", "Pistage en ligne : comprendre les cookies",
-                  "Journée d'étude : le RGPD en bibliothèque", "Données personnelles et prêt numérique"]),
+    ("bretagne", [WEEKLY, "Protéger sa vie privée en ligne", "Pistage en ligne : comprendre les cookies",
+                  "Journée d'étude : le RGPD en bibliothèque", COURSE, "Données personnelles et prêt numérique",
+                  "Chiffrer ses messages"]),
     ("3", []),  # a code, not a prefix: 3 is not 35
-    ("35, auvergne-rhone-alpes", ["Protéger sa vie privée en ligne", SCRIPT_TITLE, "Mots de passe et vie privée",
-                                  "Données personnelles et prêt numérique", "Sécurité numérique : les bons réflexes"]),
+    ("35, auvergne-rhone-alpes", [WEEKLY, "Protéger sa vie privée en ligne", SCRIPT_TITLE, "Mots de passe et vie privée",
+                                  "Données personnelles et prêt numérique", "Chiffrer ses messages",
+                                  "Sécurité numérique : les bons réflexes"]),
 ])
 def test_by_departement_or_region(datasette, territoire, expected):
     assert titles(rows(datasette, "par_territoire", territoire=territoire)) == expected
@@ -156,7 +179,7 @@ def test_source_health(datasette):
     assert failing["santé"] == "en échec" and failing["dernière_erreur"] == "HTTP 503 Service Unavailable"
     assert (failing["sessions_maintenant"], failing["sessions_avant"]) == (0, 4)
     healthy = {r["source"]: r for r in result}[BD35.id]
-    assert healthy["santé"] == "ok" and healthy["dernier_succès"] and healthy["sessions_maintenant"] == 7
+    assert healthy["santé"] == "ok" and healthy["dernier_succès"] and healthy["sessions_maintenant"] == 9
 
 
 def test_session_history(datasette):
@@ -170,8 +193,8 @@ def test_facets_on_sessions(datasette):
     facets = data["facet_results"]
     assert set(facets) == {"departement", "region", "source_kind", "organiser", "status", "month"}
     counts = lambda name: {f["value"]: f["count"] for f in facets[name]["results"]}  # noqa: E731
-    assert counts("departement") == {"35": 8, "26": 4, "22": 5}
-    assert counts("source_kind") == {"bd": 17, "abf": 2}
+    assert counts("departement") == {"35": 10, "26": 4, "22": 5}
+    assert counts("source_kind") == {"bd": 19, "abf": 3}
     assert counts("status")["cancelled"] == 1
     assert counts("month")[(today() + timedelta(10)).isoformat()[:7]] >= 1
 
@@ -196,9 +219,9 @@ def test_where_to_offer_a_workshop_much_mediation_and_no_privacy_first(datasette
     assert (first["sessions_médiation"], first["sessions_vie_privée"], first["dernière_session_vie_privée"]) == (4, 0, None)
     assert (first["sessions_12_derniers_mois"], first["sessions_à_venir"]) == (3, 1)  # 400 days ago: not counted
     last = result[-1]
-    # Four privacy sessions, one triaged « pas pertinent »: not a privacy session for outreach.
-    assert (last["sessions_médiation"], last["sessions_vie_privée"]) == (0, 3)
-    assert last["dernière_session_vie_privée"] == (today() + timedelta(30)).isoformat()
+    # Six privacy sessions, one triaged « pas pertinent »: not a privacy session for outreach.
+    assert (last["sessions_médiation"], last["sessions_vie_privée"]) == (0, 5)
+    assert last["dernière_session_vie_privée"] == (today() + timedelta(35)).isoformat()
 
 
 @pytest.mark.parametrize("territoire, expected", [
@@ -230,7 +253,15 @@ def test_map_of_organisers_without_a_privacy_session(datasette):
 def calendar(server, **params) -> dict[str, icalendar.Event]:
     response = requests.get(f"{server.url}/veille/calendrier.ics", params=params, timeout=10)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
-    return {str(e["UID"]): e for e in icalendar.Calendar.from_ical(response.text).walk("VEVENT")}
+    events = icalendar.Calendar.from_ical(response.text).walk("VEVENT")
+    assert len({str(e["UID"]) for e in events}) == len(events)
+    return {str(e["UID"]): e for e in events}
+
+
+def sessions_of(uids: Iterable[str]) -> set[str]:
+    """The sessions of a calendar's events (a calendar() gives its uids): uid '<session id>', or
+    '<session id>-<n>' for the n-th day of a session in several parts (session ids are hexadecimal)."""
+    return {uid.split("-")[0] for uid in uids}
 
 
 def atom(server, **params) -> feedparser.FeedParserDict:
@@ -267,8 +298,38 @@ def test_ics_description_says_why_and_links(datasette):
 
 def test_ics_uids_are_session_ids_stable_across_fetches(datasette):
     first, second = calendar(datasette), calendar(datasette)
-    assert set(first) == set(second) == {r["session_id"] for r in rows(datasette, "prochaines_sessions")}
-    assert sid(BD35, "pas-pertinent") not in first and sid(BD26, "annulee") not in first
+    assert set(first) == set(second)
+    assert sessions_of(first) == {r["session_id"] for r in rows(datasette, "prochaines_sessions")}
+    assert sid(BD35, "pas-pertinent") not in sessions_of(first) and sid(BD26, "annulee") not in sessions_of(first)
+    # Single sessions keep the uid their subscribers already have, a one-day ``occurrences`` too.
+    assert {sid(BD35, "vie-privee"), sid(ABF, "rgpd"), sid(BD35, "une-journee")} <= set(first)
+
+
+def test_ics_a_session_in_four_parts_is_four_events_in_paris_time(datasette):
+    course = sid(ABF, "parcours")
+    first, second = calendar(datasette), calendar(datasette)
+    uids = [f"{course}-{n}" for n in range(1, 5)]
+    assert sorted(uid for uid in first if uid.startswith(course)) == uids
+    for n, (uid, day) in enumerate(zip(uids, course_days()), start=1):
+        event = first[uid]
+        assert event.decoded("DTSTART") == second[uid].decoded("DTSTART") == datetime.fromisoformat(paris(day, 9, 30))
+        assert event.decoded("DTEND") == datetime.fromisoformat(paris(day, 16, 30))  # that day, not three weeks on
+        assert event["DTSTART"].params["TZID"] == "Europe/Paris"
+        assert str(event["SUMMARY"]) == f"{COURSE} (journée {n} sur 4)"
+        assert f"Toutes les journées : {french_days(course_days())}" in str(event["DESCRIPTION"])
+    single, day = first[sid(BD35, "une-journee")], today() + timedelta(35)
+    assert (single.decoded("DTSTART"), single.decoded("DTEND")) == (
+        datetime.fromisoformat(paris(day, 14)), datetime.fromisoformat(paris(day, 17)))
+    assert str(single["SUMMARY"]) == "Chiffrer ses messages" and "Toutes les journées" not in str(single["DESCRIPTION"])
+
+
+def test_ics_a_begun_course_keeps_its_coming_days_all_day(datasette):
+    weekly = sid(BD35, "hebdo")
+    events = {uid: event for uid, event in calendar(datasette).items() if uid.startswith(weekly)}
+    assert sorted(events) == [f"{weekly}-2", f"{weekly}-3"]  # the first day, a week ago, is past
+    for uid, day in zip(sorted(events), weekly_days()[1:]):
+        start, end = events[uid].decoded("DTSTART"), events[uid].decoded("DTEND")
+        assert type(start) is date and (start, end) == (day, day + timedelta(1))  # noqa: E721
 
 
 def test_atom_feed_of_new_relevant_sessions(datasette):
@@ -286,7 +347,9 @@ def test_atom_feed_of_new_relevant_sessions(datasette):
 
 def test_a_departements_calendar_has_only_its_sessions_in_paris_time(datasette):
     events = calendar(datasette, territoire="35")
-    assert set(events) == {sid(BD35, "vie-privee"), sid(BD35, "reportee")}  # not « pas pertinent », not past
+    weekly = sid(BD35, "hebdo")  # not « pas pertinent », not past, not the past day of a course
+    assert set(events) == {sid(BD35, "vie-privee"), sid(BD35, "reportee"), sid(BD35, "une-journee"),
+                           f"{weekly}-2", f"{weekly}-3"}
     assert sid(BD26, "script") not in events and sid(ABF, "rgpd") not in events
     assert events[sid(BD35, "vie-privee")]["DTSTART"].params["TZID"] == "Europe/Paris"
     assert type(events[sid(BD35, "reportee")].decoded("DTSTART")) is date  # noqa: E721 all-day stays all-day
@@ -296,15 +359,17 @@ def test_a_departements_calendar_has_only_its_sessions_in_paris_time(datasette):
 @pytest.mark.parametrize("territoire", ["bretagne", "35,22", "26", "3"])
 def test_territory_feeds_agree_with_the_territory_list(datasette, territoire):
     listed = {r["session_id"] for r in rows(datasette, "par_territoire", territoire=territoire)}
-    assert set(calendar(datasette, territoire=territoire)) == listed
+    assert sessions_of(calendar(datasette, territoire=territoire)) == listed
     assert {e.id for e in atom(datasette, territoire=territoire).entries} == {
         f"urn:veille-formations:session:{session}" for session in listed}
 
 
 def test_a_regions_atom_feed_has_only_its_sessions(datasette):
     entries = {e.id.rsplit(":", 1)[1]: e for e in atom(datasette, territoire="bretagne").entries}
-    assert set(entries) == {sid(BD35, "vie-privee"), sid(BD35, "reportee"), sid(ABF, "rgpd"), sid(ABF, "sans-lieu")}
+    assert set(entries) == {sid(BD35, "vie-privee"), sid(BD35, "reportee"), sid(ABF, "rgpd"), sid(ABF, "sans-lieu"),
+                            sid(ABF, "parcours"), sid(BD35, "hebdo"), sid(BD35, "une-journee")}
     assert entries[sid(ABF, "rgpd")].link == f"{ABF.url}/rgpd"
+    assert entries[sid(ABF, "parcours")].summary.startswith(f"Les {french_days(course_days())} à 09 h 30 — Rennes")
 
 
 def test_the_feed_pages_keep_the_territory_in_their_subscription_links(datasette):
@@ -317,7 +382,7 @@ def test_the_digest_links_to_the_subscribers_own_feeds(datasette, veille_db):
                             regions=("auvergne-rhone-alpes",))
     [digest] = build_digests(veille_db, AlertsConfig((subscriber,), datasette.url), today())
     ics, feed = re.findall(rf"{re.escape(datasette.url)}/veille/\S+\?territoire=\S+", digest.text)
-    events = {str(e["UID"]) for e in icalendar.Calendar.from_ical(requests.get(ics, timeout=10).text).walk("VEVENT")}
+    events = sessions_of(str(e["UID"]) for e in icalendar.Calendar.from_ical(requests.get(ics, timeout=10).text).walk("VEVENT"))
     assert sid(BD35, "vie-privee") in events and sid(BD26, "ete") in events
     assert sid(ABF, "rgpd") not in events  # Bretagne, but not Ille-et-Vilaine
     entries = feedparser.parse(requests.get(feed, timeout=10).content).entries
@@ -471,10 +536,23 @@ def test_demo_feeds_agree_with_the_upcoming_list(demo_datasette):
     assert [r["date"] for r in upcoming] == sorted(r["date"] for r in upcoming)
     assert all(r["pourquoi"] and r["score"] for r in upcoming)
     events = calendar(demo_datasette)
-    assert set(events) == {r["session_id"] for r in upcoming}
+    assert sessions_of(events) == {r["session_id"] for r in upcoming}
     for event in events.values():
         start = event.decoded("DTSTART")
         assert type(start) is date or str(start.tzinfo) == "Europe/Paris"  # noqa: E721
     assert len(atom(demo_datasette).entries) == min(len(upcoming), 50)
     data = requests.get(f"{demo_datasette.url}/veille/sessions.json", params={"_search": "donnees personnelles"}, timeout=10).json()
     assert data["rows"], "the demo calendars speak of « données personnelles »"
+
+
+def test_demo_session_in_several_parts_shows_its_four_days(demo_datasette):
+    """The Joomla BD's « les 22 et 23 mars puis les 12 et 13 avril 2027 »: one session with its
+    four days. It is about running a library, not privacy: in the table, not in the feeds."""
+    [course] = requests.get(f"{demo_datasette.url}/veille/sessions.json", timeout=10, params={
+        "title": "Formation initiale : faire fonctionner une bibliothèque au quotidien", "_shape": "array"}).json()
+    assert [part["start"] for part in json.loads(course["occurrences"])] == [
+        "2027-03-22", "2027-03-23", "2027-04-12", "2027-04-13"]
+    page = requests.get(f"{demo_datasette.url}/veille/sessions/{course['id']}", timeout=10).text
+    assert "22 et 23 mars, 12 et 13 avril 2027" in page
+    assert course["id"] not in sessions_of(calendar(demo_datasette))
+    assert course["id"] not in {r["session_id"] for r in rows(demo_datasette, "prochaines_sessions")}
