@@ -39,8 +39,8 @@ class RegexBaseline:
 
 
 class FuzzyBaseline:
-    """rapidfuzz partial_ratio of every keyword against the whole text: the score is the best
-    ratio (a score, as the matcher gives one for every session); relevant at >= 85."""
+    """rapidfuzz partial_ratio of each keyword against the whole text, in a plain loop: relevant
+    at the first keyword scoring >= 85, with that ratio as score; otherwise the best ratio."""
 
     name = "rapidfuzz partial_ratio naïf"
 
@@ -49,6 +49,14 @@ class FuzzyBaseline:
         self._cutoff = cutoff
 
     def score(self, session: Mapping) -> MatchResult:
+        # Stopping at the first hit is what a naive relevance loop does (`any(...)`). Going on to
+        # the best of the 20 ratios changes no decision but cost about 20 % more on the corpus
+        # mix, which flattered the matcher's speed ratio.
         text = normalize(session_text(session))
-        best = max(fuzz.partial_ratio(keyword, text) for keyword in self._keywords)
-        return MatchResult(round(best, 1), best >= self._cutoff)
+        best = 0.0
+        for keyword in self._keywords:
+            ratio = fuzz.partial_ratio(keyword, text)
+            if ratio >= self._cutoff:
+                return MatchResult(round(ratio, 1), True)
+            best = max(best, ratio)
+        return MatchResult(round(best, 1), False)

@@ -8,7 +8,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Indel
 
 from matchers.keywords import Fuzzy
-from matchers.normalize import stem
+from matchers.normalize import FIELD, SENTENCE, stem
 
 _CACHE_LIMIT = 500_000  # distinct tokens kept before starting afresh; a few tens of MB at most
 
@@ -27,7 +27,6 @@ class Lexicon:
 
     def __init__(self, words: set[str], correctable: set[str], fuzzy: Fuzzy, never_corrected: frozenset[str]):
         self._words = frozenset(words)
-        self._correctable = frozenset(correctable)
         self._fuzzy = fuzzy
         self._never_corrected = never_corrected
         self._candidates: dict[tuple[int, str], list[str]] = {}
@@ -53,8 +52,9 @@ class Lexicon:
     def _reset(self):
         self._known: dict[str, Hit | None] = {}
         self._hit_tokens: set[str] = set()
-        self._term_tokens: set[str] = set()  # the hits that are words of a term, not only of a rule
-        self.word_of: dict[str, str] = {}  # hit token -> vocabulary word, the hot lookup
+        # Hit token -> vocabulary word, the hot lookup. The marks map to themselves, so that one
+        # C-level `map(word_of.get, tokens)` lays out a session's words and sentence ends.
+        self.word_of: dict[str, str] = {SENTENCE: SENTENCE, FIELD: FIELD}
         self.weak_tokens: set[str] = set()  # short corrections: they never carry a term alone
 
     def present(self, distinct_tokens: set[str]) -> set[str]:
@@ -72,13 +72,7 @@ class Lexicon:
                     self.word_of[token] = hit.word
                     if not hit.strong:
                         self.weak_tokens.add(token)
-                    if hit.word in self._correctable:
-                        self._term_tokens.add(token)
         return distinct_tokens & self._hit_tokens
-
-    def term_tokens(self, present: set[str]) -> set[str]:
-        """Those of the `present` tokens that are words of a term, not only of a context rule."""
-        return present & self._term_tokens
 
     def hit(self, token: str) -> Hit:
         """How a token returned by `present` was recognised (judged again if the cache was reset)."""

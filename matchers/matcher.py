@@ -9,13 +9,12 @@ from collections.abc import Mapping
 from matchers.keywords import Keywords
 from matchers.lexicon import Lexicon
 from matchers.normalize import FIELD, SENTENCE, field_tokens, stem, token_spans
-from matchers.rules import Cue, Rule, occurrences
+from matchers.rules import Cue, Rule, SessionWords, occurrences
 
 # Only the privacy family decides `relevant`; other families (e.g. a future "mediation") are scored
 # and reported in `families` without changing what is announced to volunteers.
 RELEVANT_FAMILY = "privacy"
 _FIELD_NAMES = {"title": "le titre", "description": "la description", "organiser": "l'organisateur"}
-_MARKS = frozenset((SENTENCE, FIELD))
 
 
 class MatchResult:
@@ -69,7 +68,8 @@ class Matcher:
         self.keywords = keywords
         self.version = keywords.version
         self.threshold = keywords.threshold
-        self._fields = list(keywords.field_weights.items())
+        # (name, weight, whether cues apply) of each field, as each session's texts carry them
+        self._fields = [(name, weight, name in keywords.cue_fields) for name, weight in keywords.field_weights.items()]
         self._dedicated = Cue(keywords.dedicated) if keywords.dedicated else None
         self._passing = Cue(keywords.passing) if keywords.passing else None
         self._generic = keywords.generic_title
@@ -77,27 +77,27 @@ class Matcher:
             word for phrase in (self._generic.phrases if self._generic else ()) for word in phrase.words
         )
         self._rules_by_first: dict[str, list[Rule]] = {}
-        for term in keywords.terms:
-            self._rules_by_first.setdefault(term.phrase.words[0], []).append(Rule(term))
+        for order, term in enumerate(keywords.terms):
+            self._rules_by_first.setdefault(term.phrase.words[0], []).append(Rule(term, order))
         context = [p for t in keywords.terms for p in t.near + t.unless]
         context += [p for cue in (keywords.dedicated, keywords.passing) if cue for p in cue.phrases]
-        term_words = {w for t in keywords.terms for w in t.phrase.words}
+        self._term_words = frozenset(w for t in keywords.terms for w in t.phrase.words)
         # Context words (qualifiers, negatives, cues) are matched exactly: correcting them too
         # would let "personnel" pass for "personne" and widen every rule.
-        vocabulary = term_words | {word for phrase in context for word in phrase.words}
-        self._lexicon = Lexicon(vocabulary, term_words, keywords.fuzzy, keywords.never_corrected)
+        vocabulary = self._term_words | {word for phrase in context for word in phrase.words}
+        self._lexicon = Lexicon(vocabulary, self._term_words, keywords.fuzzy, keywords.never_corrected)
 
     def score(self, session: Mapping) -> MatchResult:
         texts = [
-            (name, weight, text) for name, weight in self._fields
+            (name, weight, cues, text) for name, weight, cues in self._fields
             if (text := session.get(name)) and isinstance(text, str)
         ]
-        words = field_tokens([text for _, _, text in texts])
+        words = field_tokens([field[3] for field in texts])
         present = self._lexicon.present(set(words))
         rules = self._candidate_rules(present) if present else None
         if not rules:
             return MatchResult(0.0, False)
-        found = self._match(words, present, rules, texts)
+        found = self._match(words, rules, texts)
         if not found:
             return MatchResult(0.0, False)
         families: dict[str, float] = {}
@@ -111,46 +111,33 @@ class Matcher:
 
     def _candidate_rules(self, present: set[str]) -> list[Rule]:
         """Rules whose words, and one qualifier, all occur in the session: most sessions have none."""
-        word_of = self._lexicon.word_of
-        found = self._lexicon.term_tokens(present)
-        if not found:  # only qualifiers, such as "médiathèque" in the organiser
+        vocabulary = set(map(self._lexicon.word_of.__getitem__, present))
+        term_words = vocabulary & self._term_words
+        if not term_words:  # only qualifiers, such as "médiathèque" in the organiser
             return []
-        term_words = set(map(word_of.__getitem__, found))
-        rules = [
-            rule for word in term_words for rule in self._rules_by_first.get(word, ()) if rule.needs <= term_words
+        return [
+            rule for word in term_words for rule in self._rules_by_first.get(word, ())
+            if rule.needs <= term_words and (rule.near is None or not rule.near.firsts.isdisjoint(vocabulary))
         ]
-        if not rules or all(rule.near is None for rule in rules):
-            return rules
-        vocabulary = set(map(word_of.__getitem__, present))
-        return [rule for rule in rules if rule.near is None or not rule.near.firsts.isdisjoint(vocabulary)]
 
-    def _match(self, words: list[str], present: set[str], rules: list[Rule], texts) -> list[tuple]:
+    def _match(self, words: list[str], rules: list[Rule], texts) -> list[tuple]:
         """(rule, field index, points, positions) of each term that passes its context rules."""
-        word_of = self._lexicon.word_of
-        present |= _MARKS
-        positions: dict[str, list[int]] = {}
-        ends = []  # sentence marks and field separators: qualifiers and cues stop there
-        starts = [0]  # first token of each field
-        for index in [i for i, token in enumerate(words) if token in present]:
-            token = words[index]
-            if token in _MARKS:
-                ends.append(index)
-                if token == FIELD:
-                    starts.append(index + 1)
-            elif (word := word_of[token]) in positions:
-                positions[word].append(index)
-            else:
-                positions[word] = [index]
-        session = _Session(words, positions, ends, starts, texts, self.keywords.cue_fields)
+        session = _Session(words, list(map(self._lexicon.word_of.get, words)), texts)
+        positions, starts, ends, field_ends = session.positions, session.starts, session.ends, session.field_ends
         weak = self._lexicon.weak_tokens
         best: dict[tuple, tuple] = {}
         for rule in rules:
-            for where in occurrences(rule.words, positions, rule.gap):
+            if len(rule.words) == 1:  # most terms: their positions are the occurrences
+                found = [(position,) for position in positions[rule.words[0]] if words[position] not in weak]
+            else:
+                found = [
+                    where for where in occurrences(rule.words, positions, rule.gap)
+                    # "... la vie. Privée ..." is not "vie privée"; "donées persos" is two slips
+                    if bisect_left(ends, where[0]) == bisect_left(ends, where[-1])
+                    and not weak.issuperset([words[i] for i in where])
+                ]
+            for where in found:
                 field = bisect_right(starts, where[0]) - 1
-                if where[-1] >= session.field_ends[field] or (weak and weak.issuperset([words[i] for i in where])):
-                    continue
-                if len(where) > 1 and bisect_left(ends, where[0]) != bisect_left(ends, where[-1]):
-                    continue  # "... la vie. Privée ..." is not "vie privée"
                 points = self._points(rule, where, session, field)
                 key = (rule, field)
                 if points and (key not in best or points > best[key][2]):
@@ -158,9 +145,10 @@ class Matcher:
         if len(best) < 2:
             return list(best.values())
         # Overlapping matches count once, the best one: "protection des données" must not also
-        # score the weak "données" it contains.
+        # score the weak "données" it contains. Ties go to the first in the text, then in the
+        # file, not to the order of a set (which changes with each process's string hashing).
         kept, used = [], set()
-        for item in sorted(best.values(), key=lambda found: (-found[2], -len(found[3]))):
+        for item in sorted(best.values(), key=_strongest_first):
             if used.isdisjoint(item[3]):
                 kept.append(item)
                 used.update(item[3])
@@ -169,31 +157,42 @@ class Matcher:
     def _points(self, rule: Rule, where: tuple[int, ...], session: "_Session", field: int) -> float:
         """Term weight after its context rules and cues, times the field weight; 0 when rejected."""
         start, end = where[0], where[-1]
-        window, positions = rule.window, session.positions
-        field_start, field_end = session.starts[field], session.field_ends[field]
-        unless = rule.unless
-        if unless and unless.within(positions, max(field_start, start - window), min(field_end, end + window)):
+        window, near = rule.window, rule.near
+        _, weight, cues, _ = session.texts[field]
+        field_end = session.field_ends[field]
+        if rule.unless and rule.unless.within(
+            session, max(session.starts[field], start - window), min(field_end, end + window)
+        ):
             return 0.0
-        cues = session.cues[field]
-        if not rule.near and not cues:
-            return rule.weight * session.weights[field]
+        if not near and not cues:
+            return rule.weight * weight
         ends = session.ends
         i = bisect_left(ends, start)  # the sentence around the match: [first, last]
         first = ends[i - 1] + 1 if i else 0
         last = ends[i] - 1 if i < len(ends) else field_end
-        if rule.near and not rule.near.within(positions, max(first, start - window), min(last, end + window), where):
+        if near and not near.within(session, max(first, start - window), min(last, end + window), where):
             return 0.0
-        points = rule.weight * session.weights[field]
+        points = rule.weight * weight
         if cues:
-            if session.subject is None:
-                session.subject = self._subject_factor(session)
-            points *= session.subject
-            dedicated, passing = self._dedicated, self._passing
-            if dedicated and dedicated.within(positions, max(first, start - dedicated.before), start - 1):
+            if session.cues is None:
+                session.cues = self._cues(session)
+            subject, dedicated, passing = session.cues
+            points *= subject
+            if dedicated and dedicated.within(session, max(first, start - dedicated.before), start - 1):
                 points *= dedicated.factor
-            if passing and passing.within(positions, first, last, where):
+            if passing and passing.within(session, first, last, where):
                 points *= passing.factor
         return points
+
+    def _cues(self, session: "_Session") -> tuple[float, Cue | None, Cue | None]:
+        """The session's subject factor, and the cues worth looking for: those with a word in it."""
+        present = session.positions.keys()
+        dedicated, passing = self._dedicated, self._passing
+        return (
+            self._subject_factor(session),
+            dedicated if dedicated and not dedicated.firsts.isdisjoint(present) else None,
+            passing if passing and not passing.firsts.isdisjoint(present) else None,
+        )
 
     def _subject_factor(self, session: "_Session") -> float:
         """Cue fields weigh more when the title is missing or only names a format ("Conférence du
@@ -213,8 +212,8 @@ class Matcher:
         ends = [start - 1 for start in starts[1:]] + [len(words)]
         spans: dict[int, list[tuple[int, int]]] = {}
         evidence = []
-        for rule, index, _, where in sorted(found, key=lambda item: -item[2]):
-            name, _, text = texts[index]
+        for rule, index, _, where in sorted(found, key=_strongest_first):
+            name, _, _, text = texts[index]
             if index not in spans:
                 spans[index] = token_spans(text)
             first, last = where[0] - starts[index], where[-1] - starts[index]
@@ -232,15 +231,25 @@ class Matcher:
         return evidence
 
 
-class _Session:
-    """What the context rules of one session read: its tokens, the positions of vocabulary words,
-    sentence ends, and where each field starts and ends (end excluded), with its weight."""
+def _strongest_first(found: tuple) -> tuple:
+    """Sort key of a (rule, field, points, positions) match: points, length, then reading order."""
+    rule, field, points, where = found
+    return -points, -len(where), field, where[0], rule.order
 
-    __slots__ = ("words", "positions", "ends", "starts", "field_ends", "weights", "cues", "texts", "subject")
 
-    def __init__(self, words, positions, ends, starts, texts, cue_fields):
-        self.words, self.positions, self.ends, self.starts, self.texts = words, positions, ends, starts, texts
-        self.field_ends = [start - 1 for start in starts[1:]] + [len(words)]
-        self.weights = [weight for _, weight, _ in texts]
-        self.cues = [name in cue_fields for name, _, _ in texts]
-        self.subject = None  # description factor under a format-only title, worked out when needed
+class _Session(SessionWords):
+    """What the context rules of one session read: its tokens and fields (name, weight, cues,
+    text), where its vocabulary words stand, sentence ends (marks and field joins), and where
+    each field starts and ends (end excluded)."""
+
+    __slots__ = ("words", "texts", "ends", "starts", "field_ends", "cues")
+
+    def __init__(self, words, mapped, texts):
+        SessionWords.__init__(self, mapped)
+        self.words, self.texts = words, texts
+        joins = self.positions.get(FIELD, [])
+        marks = self.positions.get(SENTENCE)
+        self.ends = sorted(marks + joins) if marks else joins
+        self.starts = [0, *[join + 1 for join in joins]]
+        self.field_ends = joins + [len(words)]
+        self.cues = None  # (subject factor, dedicated, passing), worked out for the first cue field

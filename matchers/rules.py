@@ -1,10 +1,30 @@
 """Compiled form of the keywords, laid out for the matcher's hot loop.
 
-Positions are token indexes in a session; `positions` maps each vocabulary word found to the
-sorted list of its indexes.
+A session is read through `SessionWords`: `mapped` holds, for each token, its vocabulary word
+(None for other words, the mark itself for `|` and `#`), and `positions` maps each vocabulary
+word found to the sorted list of its token indexes.
 """
+from itertools import compress, count
+
 from matchers.keywords import Cue as CueSpec
 from matchers.keywords import Phrase, Term
+
+
+class SessionWords:
+    """Where the vocabulary words of one session stand, as the context rules read them."""
+
+    __slots__ = ("mapped", "positions")
+
+    def __init__(self, mapped: list[str | None]):
+        self.mapped = mapped
+        positions: dict[str, list[int]] = {}
+        for index in compress(count(), mapped):
+            word = mapped[index]
+            if word in positions:
+                positions[word].append(index)
+            else:
+                positions[word] = [index]
+        self.positions = positions
 
 
 class Context:
@@ -19,13 +39,28 @@ class Context:
                 self.longer.setdefault(phrase.words[0], []).append(phrase.words)
         self.firsts = self.singles | frozenset(self.longer)
 
-    def within(self, positions: dict[str, list[int]], low: int, high: int, skip: tuple[int, ...] = ()) -> bool:
-        """Whether one phrase occurs entirely inside [low, high], apart from the match itself."""
-        for word in self.singles.intersection(positions):
-            for position in positions[word]:
-                if low <= position <= high and position not in skip:
-                    return True
-        for first in self.longer.keys() & positions.keys():
+    def within(self, session: SessionWords, low: int, high: int, skip: tuple[int, ...] = ()) -> bool:
+        """Whether one phrase occurs entirely inside [low, high], apart from the match at `skip`.
+
+        A slice of the session's vocabulary words and set tests, in C: no loop over tokens.
+        """
+        mapped = session.mapped
+        window = mapped[low:high + 1]
+        if self.firsts.isdisjoint(window):
+            return False
+        found = self.singles.intersection(window)
+        if found:
+            if not skip or found.isdisjoint(map(mapped.__getitem__, skip)):
+                return True
+            # The match's own word is among the phrases: "escroqueries" qualifies "escroqueries",
+            # but only a second occurrence in the window does.
+            own = [mapped[i] for i in skip]
+            if any(window.count(word) > own.count(word) for word in found):
+                return True
+        if not self.longer:
+            return False
+        positions = session.positions
+        for first in self.longer.keys() & set(window):
             for words in self.longer[first]:
                 for where in occurrences(words, positions, 1):
                     if low <= where[0] and where[-1] <= high and not set(where) <= set(skip):
@@ -45,8 +80,9 @@ class Cue(Context):
 class Rule:
     """A term with what the hot loop reads, flattened: its words, weight and contexts."""
 
-    def __init__(self, term: Term):
+    def __init__(self, term: Term, order: int):
         self.term = term
+        self.order = order  # in the keywords file: breaks ties between equal matches
         self.family = term.family
         self.words = term.phrase.words
         self.needs = frozenset(term.phrase.words)

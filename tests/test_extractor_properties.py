@@ -9,7 +9,6 @@ splice in snippets that broke readers elsewhere.
 import importlib
 from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfoNotFoundError
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -99,18 +98,7 @@ def check(extraction: Extraction) -> None:
 EXAMPLES = {"pdf": 40}
 
 
-# Known crashes, each pinned by a strict regression test at the end of this file. Here they are
-# tolerated by exception type only (any other exception still fails), and not strictly: which
-# examples Hypothesis draws depends on the constants of every module loaded, so whether a run
-# meets the crash depends on which tests were collected.
-KNOWN_CRASHES = {
-    "ics": pytest.mark.xfail(raises=ZoneInfoNotFoundError, reason="ics.py: unknown X-WR-TIMEZONE"),
-    "html": pytest.mark.xfail(raises=ValueError, reason="html.py: control character in <meta charset>"),
-}
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=KNOWN_CRASHES[n]) if n in KNOWN_CRASHES else n
-                                  for n in sorted(SEEDS)])
+@pytest.mark.parametrize("name", sorted(SEEDS))
 def test_extractor_raises_only_extract_error_and_returns_valid_dates(name):
     module = importlib.import_module(f"crawler.extractors.{name}")
 
@@ -138,7 +126,6 @@ def test_seed_documents_give_sessions(name):
         check(extraction)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="feeds.py hands a None summary to BeautifulSoup")
 def test_feed_entry_with_unterminated_cdata_description():
     """Found by the property test: ``<description><![CDATA[]></description>`` in the ABF blog's
     feed makes feedparser store the summary as None, which feeds.py hands to BeautifulSoup
@@ -153,7 +140,6 @@ def test_feed_entry_with_unterminated_cdata_description():
         pass
 
 
-@pytest.mark.xfail(strict=True, raises=ZoneInfoNotFoundError, reason="ics.py: unknown X-WR-TIMEZONE")
 def test_calendar_with_an_unknown_wr_timezone():
     """Found by the property test: ``X-WR-TIMEZONE:Europe.Paris`` (one character off) in the
     OpenAgenda export. ``home_zone`` falls back to Paris, but recurring_ical_events reads the
@@ -167,7 +153,6 @@ def test_calendar_with_an_unknown_wr_timezone():
         pass
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="html.py: lxml refuses the declared encoding name")
 def test_page_with_a_control_character_in_its_meta_charset():
     """Found by the property test: ``<meta charset="\x15tf-8">`` (one flipped bit of ``utf-8``);
     BeautifulSoup hands the name to lxml, which raises ValueError ("All strings must be XML

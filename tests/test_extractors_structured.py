@@ -153,6 +153,19 @@ def test_ics_windows_zone_names_without_vtimezone(tzid):
     assert [s["start"] for s in ics.extract(body, PAGE, date(2025, 6, 1)).sessions] == ["2025-07-01T10:00:00+02:00"]
 
 
+@pytest.mark.parametrize("declared", ["Europe.Paris", "Europe"])
+def test_openagenda_ics_with_an_unknown_wr_timezone_is_read_in_paris(declared):
+    """``X-WR-TIMEZONE:Europe.Paris``: recurring-ical-events raised ZoneInfoNotFoundError (and
+    IsADirectoryError for a bare "Europe") instead of falling back to Paris."""
+    body = (SITES_DIR / "openagenda" / "agendas" / "51843210" / "events.v2.ics").read_bytes()
+    broken = body.replace(b"X-WR-TIMEZONE:Europe/Paris", b"X-WR-TIMEZONE:" + declared.encode())
+    assert broken != body
+    ref = date(2026, 11, 25)
+    result = ics.extract(broken, PAGE, ref)
+    assert result.sessions and result.sessions == ics.extract(body, PAGE, ref).sessions
+    assert result.problems == [f"fuseau horaire X-WR-TIMEZONE inconnu « {declared} », Europe/Paris retenu"]
+
+
 def test_truncated_ics_raises():
     body = (FIXTURES / "formations_cp1252.ics").read_bytes()
     with pytest.raises(ExtractError, match="tronqué"):
@@ -326,6 +339,15 @@ def test_detect_explicit_format_is_obeyed():
     assert detect.extract(body, PAGE, REF, format="tribe").strategy == "tribe-html"
     with pytest.raises(ValueError, match="unknown format"):
         detect.extract(body, PAGE, REF, format="docx")
+
+
+def test_detect_hands_the_header_charset_to_the_page_reader():
+    """A page without ``<meta charset>`` in ISO-8859-15, the charset only in the Content-Type:
+    Windows-1252, the fallback, would read "cœur" as "c½ur"."""
+    body = ("<html><head><title>Agenda</title></head><body><h1>Le cœur des données</h1>"
+            "<p>Mardi 14 janvier 2025, 14 h - 17 h</p></body></html>").encode("iso-8859-15")
+    result = detect.extract(body, PAGE, REF, "text/html; charset=ISO-8859-15")
+    assert [s["title"] for s in result.sessions] == ["Le cœur des données"]
 
 
 def test_detect_broken_json_raises():

@@ -201,6 +201,38 @@ def test_session_before_the_post_date_is_a_past_mention():
 
 # --- pdf ------------------------------------------------------------------------------------
 
+def announcement(title: str) -> str:
+    return page(f"<h1>{title}</h1><p>Mardi 15 décembre 2026, 9 h 30 - 12 h</p>").decode()
+
+
+@pytest.mark.parametrize("title, encoding, content_type", [
+    ("Atelier : protéger ses données personnelles à la médiathèque", "cp1252", "text/html; charset=utf-8"),
+    ("Café numérique : réseaux sociaux et vie privée", "utf-8", "text/html; charset=windows-1252"),
+    ("Journée d'étude : sécurité numérique des bibliothèques", "cp1252", None),
+])
+def test_hostile_web_charset_pages_are_not_read_as_cp1250(title, encoding, content_type):
+    """The fault server's pages: charset_normalizer, asked by BeautifulSoup, read the cp1252
+    ones as cp1250 ("ŕ la médiathčque")."""
+    body = announcement(title).encode(encoding)
+    [session] = html.extract(body, "http://x.test/atelier", REF, content_type=content_type).sessions
+    assert session["title"] == title
+
+
+def test_page_declared_iso_8859_1_keeps_its_curly_apostrophe():
+    body = announcement("Atelier : l’identité numérique").replace("<head>", '<head><meta charset="iso-8859-1">')
+    [session] = html.extract(body.encode("cp1252"), "http://x.test/atelier", REF).sessions
+    assert session["title"] == "Atelier : l’identité numérique"
+
+
+def test_drupal_node_345_with_a_control_character_in_its_meta_charset_reads_as_before():
+    """``<meta charset="\x15tf-8">`` (one flipped bit): lxml raised ValueError on the name."""
+    body = (SITES_DIR / "drupal" / "node" / "345").read_bytes()
+    broken = body.replace(b'<meta charset="utf-8">', b'<meta charset="\x15tf-8">')
+    assert broken != body
+    sessions = html.extract(broken, HOST + "/node/345", REF).sessions
+    assert sessions and sessions == html.extract(body, HOST + "/node/345", REF).sessions
+
+
 def test_pdf_catalogue_sessions_across_columns_and_pages():
     result = pdf.extract(CATALOGUE.read_bytes(), "http://x.test/catalogue-formations-2027.pdf", REF)
     assert result.problems == []
@@ -263,6 +295,17 @@ def test_feed_entry_without_session_date_gives_nothing():
     item = ("<item><title>Nouveau bureau</title><link>http://x.test/b/</link>"
             "<pubDate>Mon, 02 Dec 2024 10:00:00 +0100</pubDate><description>Élu en assemblée.</description></item>")
     assert feeds.extract(rss(item), "http://x.test/feed/", REF).sessions == []
+
+
+def test_abf_feed_with_an_unterminated_cdata_description_reads_the_other_posts():
+    """``<description><![CDATA[]></description>`` leaves feedparser an entry whose summary is None."""
+    body = (ABF / "feed" / "index.xml").read_bytes()
+    start = body.index(b"<description><![CDATA[", body.index(b"<item>"))
+    end = body.index(b"]]></description>", start) + len(b"]]></description>")
+    broken = body[:start] + b"<description><![CDATA[]></description>" + body[end:]
+    titles = [s["title"] for s in feeds.extract(broken, HOST + "/feed/", REF).sessions]
+    whole = [s["title"] for s in feeds.extract(body, HOST + "/feed/", REF).sessions]
+    assert titles == [t for t in whole if t != "Café ABF : les jeux vidéo en bibliothèque"] != whole
 
 
 def test_not_a_feed_raises_extract_error():

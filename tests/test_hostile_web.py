@@ -126,14 +126,7 @@ def test_run_report_names_the_failed_sources(hostile):
         assert f"[{source_id}]" in hostile["result"].stdout
 
 
-# charset_normalizer, which BeautifulSoup asks first, reads this French cp1252 page as cp1250
-# ("ŕ la médiathčque"); the fix belongs in crawler/extractors/html.py (try UTF-8, then cp1252).
-CP1250_GUESS = pytest.mark.xfail(strict=True, reason="html extractor trusts charset_normalizer's cp1250 guess")
-
-
-@pytest.mark.parametrize("fault", [
-    pytest.param(fault, marks=CP1250_GUESS) if fault == "cp1252-served-as-utf8" else fault
-    for fault in sorted(CHARSET_TITLES)])
+@pytest.mark.parametrize("fault", sorted(CHARSET_TITLES))
 def test_text_in_a_wrong_or_missing_charset_is_read_right(hostile, fault):
     assert errors_of(hostile, fault) == []
     titles = rows(hostile["db"], "select title from sessions where source_id = ?", [fault])

@@ -1,7 +1,7 @@
 """Extractors: one module per format family; ``detect.extract`` picks one.
 
-This package module also holds the few helpers the structured extractors share:
-the time-zone rule and HTML-to-text.
+This package module also holds the few helpers the extractors share: the time-zone
+rule, the reading of an HTML page's bytes, and HTML-to-text.
 
 Time-zone rule, the same for every structured format: a session is written in its
 *home zone*, the zone the source declares for the calendar or the event (ICS
@@ -13,6 +13,7 @@ taken as home-zone wall clock.
 """
 from __future__ import annotations
 
+import codecs
 import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +23,9 @@ from bs4 import BeautifulSoup
 PARIS = ZoneInfo("Europe/Paris")
 _BLOCKS = ["br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "section"]
 _UTC_NAMES = {"utc", "etc/utc", "etc/gmt", "gmt", "z", "utc+0", "etc/universal", "universal", "zulu"}
+_META = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
+_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([^\s"';>/]+)""", re.IGNORECASE)
+_META_REACH = 1024  # browsers look for <meta charset> in the first 1024 bytes only
 
 
 def home_zone(declared: str | None) -> ZoneInfo:
@@ -29,10 +33,19 @@ def home_zone(declared: str | None) -> ZoneInfo:
     name = (declared or "").strip()
     if not name or name.lower() in _UTC_NAMES:
         return PARIS
+    return known_zone(name) or PARIS
+
+
+def known_zone(name: str) -> ZoneInfo | None:
+    """The IANA zone called exactly ``name``, None when there is none ("Europe.Paris").
+
+    Besides ZoneInfoNotFoundError, zoneinfo raises ValueError for "" or "../x" and
+    IsADirectoryError for a bare region ("Europe", a cut "Europe/Paris").
+    """
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return PARIS
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
 
 
 def local_iso(value: date | datetime, zone: ZoneInfo) -> str:
@@ -41,6 +54,30 @@ def local_iso(value: date | datetime, zone: ZoneInfo) -> str:
         return value.isoformat()
     value = value.astimezone(zone) if value.tzinfo else value.replace(tzinfo=zone)
     return value.replace(microsecond=0).isoformat()
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """The text of an HTML page: UTF-8 if the bytes are valid UTF-8, else the charset the
+    Content-Type header or a ``<meta>`` declares if it decodes them, else Windows-1252.
+
+    Not BeautifulSoup's guess: it asks charset_normalizer first, which reads French cp1252
+    pages as cp1250 ("ŕ la médiathčque"). UTF-8 comes before any declaration because
+    declarations lie both ways (a cp1252 page served as ``charset=utf-8``, a UTF-8 page
+    served as ``charset=windows-1252``), and text in a single-byte charset with accents is
+    almost never valid UTF-8. Windows-1252 is the last resort because these are French
+    sites, written in it by older CMS.
+    """
+    head = body[:_META_REACH].decode("ascii", errors="replace")
+    declared = [_CHARSET.search(content_type or "")] + [_CHARSET.search(tag) for tag in _META.findall(head)]
+    for name in ["utf-8-sig"] + [found[1] for found in declared if found]:
+        try:
+            codec = codecs.lookup(name).name
+            # "iso-8859-1" means Windows-1252 on the web (the HTML standard): pages declaring
+            # it write the apostrophe of "l’atelier" as byte 0x92, a control character in Latin-1.
+            return body.decode("cp1252" if codec == "iso8859-1" else codec)
+        except (LookupError, ValueError):  # no such codec (``<meta charset="\x15tf-8">``), or not its bytes
+            continue
+    return body.decode("cp1252", errors="replace")
 
 
 def plain_text(html: str | None) -> str:

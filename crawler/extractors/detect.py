@@ -41,10 +41,10 @@ def extract(
     if format == "auto":
         format = sniff(body, content_type)
         if format == "html":
-            return _from_html(body, url, ref)
+            return _from_html(body, url, ref, content_type)
     if format not in MODULES:
         raise ValueError(f"unknown format {format!r}; expected auto or one of {', '.join(MODULES)}")
-    return _run(format, body, url, ref)
+    return _run(format, body, url, ref, content_type)
 
 
 def sniff(body: bytes, content_type: str | None = None) -> str:
@@ -87,14 +87,18 @@ def _json_kind(body: bytes) -> str:
     raise ExtractError("JSON sans événements reconnaissables (ni The Events Calendar, ni OpenAgenda, ni WordPress)")
 
 
-def _run(format: str, body: bytes, url: str, ref: date) -> Extraction:
+def _run(format: str, body: bytes, url: str, ref: date, content_type: str | None = None) -> Extraction:
     module = importlib.import_module(f"crawler.extractors.{MODULES[format]}")
-    result = module.extract(body, url, ref)
+    # Only the page-text reader takes the header's charset (an ISO-8859-15 page declared
+    # there alone writes "cœur" with a byte Windows-1252 reads as "½"); the other formats
+    # state their own encoding (XML declaration, UTF-8 JSON and ICS) or are binary.
+    options = {"content_type": content_type} if format == "html" else {}
+    result = module.extract(body, url, ref, **options)
     result.strategy = result.strategy or format
     return result
 
 
-def _from_html(body: bytes, url: str, ref: date) -> Extraction:
+def _from_html(body: bytes, url: str, ref: date, content_type: str | None) -> Extraction:
     """An HTML page: TEC views, then schema.org events, then alternate feeds, then the page text."""
     if any(marker in body for marker in _TRIBE_MARKERS):
         result = _run("tribe", body, url, ref)
@@ -106,7 +110,7 @@ def _from_html(body: bytes, url: str, ref: date) -> Extraction:
     alternates = alternate_links(body, url)
     if alternates:
         return Extraction(follow=alternates, problems=result.problems, strategy="alternate")
-    html = _run("html", body, url, ref)
+    html = _run("html", body, url, ref, content_type)
     html.problems[:0] = result.problems
     return html
 

@@ -69,9 +69,12 @@ def extract(body: bytes, url: str, ref: date) -> Extraction:
 
 
 def _entry_html(item) -> str:
-    """The fullest text of an entry: ``content:encoded``/Atom content, else the summary."""
+    """The fullest text of an entry: ``content:encoded``/Atom content, else the summary.
+
+    feedparser stores the summary as None for ``<description><![CDATA[]></description>``.
+    """
     contents = [c.get("value", "") for c in item.get("content", []) if c.get("value")]
-    return max(contents, key=len) if contents else item.get("summary", "")
+    return max(contents, key=len) if contents else item.get("summary") or ""
 
 
 def _published(item) -> date | None:

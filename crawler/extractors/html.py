@@ -27,6 +27,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from crawler import textinfo
+from crawler.extractors import decode_html
 from crawler.extractors.base import Extraction, new_session
 from crawler.frdates import find_dates, fold, parse_dates
 
@@ -85,9 +86,12 @@ class _Block:
     heading: bool
 
 
-def extract(body: bytes, url: str, ref: date) -> Extraction:
-    """Sessions and links of one HTML page; an empty extraction for reports and legal pages."""
-    soup = BeautifulSoup(body, "lxml")
+def extract(body: bytes, url: str, ref: date, content_type: str | None = None) -> Extraction:
+    """Sessions and links of one HTML page; an empty extraction for reports and legal pages.
+
+    ``content_type`` is the HTTP header, whose charset may say how to read the bytes.
+    """
+    soup = BeautifulSoup(decode_html(body, content_type), "lxml")
     title = page_title(soup)
     kind = page_kind(title, url, _first_lines(soup))
     if kind:

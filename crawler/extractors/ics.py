@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
 from dateutil.relativedelta import relativedelta
 
-from crawler.extractors import home_zone, local_iso, plain_text
+from crawler.extractors import home_zone, known_zone, local_iso, plain_text
 from crawler.extractors.base import Extraction, ExtractError, new_session
 
 WINDOW_BEFORE = timedelta(days=30)
@@ -33,7 +34,7 @@ def extract(body: bytes, url: str, ref: date) -> Extraction:
     """Sessions of an iCalendar document; ExtractError if it is not a whole VCALENDAR."""
     result = Extraction(strategy="ics")
     calendar = _parse(_clean(_decode(body)), result.problems)
-    zone = home_zone(str(calendar.get("X-WR-TIMEZONE", "")))
+    zone = _home_zone(calendar, result.problems)
     _drop_unreadable(calendar, result.problems)
     recurring = {
         str(event["UID"])
@@ -87,6 +88,19 @@ def _parse(text: str, problems: list[str]) -> icalendar.Calendar:
             raise ExtractError(f"calendrier iCalendar illisible : {first_error}") from first_error
         problems.append(f"fuseau horaire VTIMEZONE illisible, ignoré : {first_error}")
         return calendar
+
+
+def _home_zone(calendar: icalendar.Calendar, problems: list[str]) -> ZoneInfo:
+    """The calendar's home zone; an unknown X-WR-TIMEZONE is dropped and named in ``problems``.
+
+    recurring-ical-events reads X-WR-TIMEZONE itself and raises ZoneInfoNotFoundError on a
+    name such as "Europe.Paris": without it, the calendar is read as having none (Paris).
+    """
+    declared = calendar.get("X-WR-TIMEZONE")
+    if declared is not None and known_zone(str(declared)) is None:
+        problems.append(f"fuseau horaire X-WR-TIMEZONE inconnu « {declared} », Europe/Paris retenu")
+        del calendar["X-WR-TIMEZONE"]
+    return home_zone(str(calendar.get("X-WR-TIMEZONE", "")))
 
 
 def _drop_unreadable(calendar: icalendar.Calendar, problems: list[str]) -> None:

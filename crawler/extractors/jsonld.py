@@ -17,9 +17,8 @@ from urllib.parse import urljoin
 import extruct
 import lxml.etree
 import lxml.html
-from w3lib.encoding import html_to_unicode
 
-from crawler.extractors import PARIS, local_iso, plain_text
+from crawler.extractors import PARIS, decode_html, local_iso, plain_text
 from crawler.extractors.base import Extraction, new_session
 
 _SCHEMA = re.compile(r"^https?://schema\.org/")
@@ -32,7 +31,7 @@ _STATUS = {"EventCancelled": "cancelled", "EventPostponed": "postponed", "EventR
 def extract(body: bytes, url: str, ref: date) -> Extraction:
     """Sessions of every schema.org Event in the page; broken JSON-LD blocks become problems."""
     result = Extraction(strategy="jsonld")
-    html = html_to_unicode(None, body)[1].encode("utf-8")
+    html = decode_html(body).encode("utf-8")
     try:
         tree = lxml.html.fromstring(html, parser=lxml.html.HTMLParser(encoding="utf-8"))
     except lxml.etree.ParserError:  # "Document is empty": blank page or only comments

@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
 
-from crawler.extractors import home_zone, local_iso, plain_text
+from crawler.extractors import decode_html, home_zone, local_iso, plain_text
 from crawler.extractors import jsonld
 from crawler.extractors.base import Extraction, ExtractError, new_session
 
@@ -106,7 +106,7 @@ def _api_time(event: dict, which: str, zone, all_day: bool) -> str | None:
 def _from_html(body: bytes, url: str, ref: date) -> Extraction:
     embedded = jsonld.extract(body, url, ref)
     result = Extraction(strategy="tribe-html", problems=embedded.problems)
-    soup = BeautifulSoup(body, "lxml")
+    soup = BeautifulSoup(decode_html(body), "lxml")
     result.sessions = embedded.sessions or [
         session for node in soup.select(_CONTAINERS) if (session := _markup_session(node, url, result.problems))
     ]
