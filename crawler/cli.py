@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from crawler.runner import PROJECT_ROOT
+from crawler import PROJECT_ROOT
 from crawler.sources import FORMATS
 from crawler.serve import datasette_command
 
@@ -147,10 +147,12 @@ def match(jsonl, eval_file, keywords):
 
     matcher = load_matcher(keywords)
     if jsonl:
+        out = click.get_text_stream("stdout")  # one buffered stream: echo flushes every line
         for line in jsonl:
             if line.strip():
                 record = json.loads(line)
-                click.echo(json.dumps({"id": record.get("id"), **matcher.score(record).to_dict()}, ensure_ascii=False))
+                out.write(json.dumps({"id": record.get("id"), **matcher.score(record).to_dict()}, ensure_ascii=False))
+                out.write("\n")
     elif eval_file:
         from matchers.evaluate import evaluate
 

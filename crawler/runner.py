@@ -7,10 +7,10 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
+from crawler import PROJECT_ROOT
 from crawler.sources import load_sources
 from crawler.store import open_db
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def crawl_settings(sources: str, db: str, overrides: dict[str, str] | None = None):

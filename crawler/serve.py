@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from crawler.runner import PROJECT_ROOT
+from crawler import PROJECT_ROOT
 
 METADATA = PROJECT_ROOT / "datasette-metadata.json"
 PLUGINS_DIR = PROJECT_ROOT / "crawler" / "datasette_plugins"

@@ -16,7 +16,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-SITES_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "sites"
+from crawler import PROJECT_ROOT
+
+SITES_DIR = PROJECT_ROOT / "tests" / "fixtures" / "sites"
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",

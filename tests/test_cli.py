@@ -165,3 +165,27 @@ def test_rematch_rescores_lists_relevance_changes_and_records_the_version(tmp_pa
     rows = {r["session_id"]: r for r in Store(db).db.query("select * from matches")}
     assert {r["keywords_version"] for r in rows.values()} == {version}
     assert rows["weak"]["relevant"] == 1 and rows["strong"]["relevant"] == 1
+
+
+def test_match_jsonl_scores_each_session_with_its_evidence(tmp_path):
+    sessions = tmp_path / "sessions.jsonl"
+    sessions.write_text("\n".join(json.dumps(s, ensure_ascii=False) for s in [
+        {"id": "a", "title": "Le RGPD à la bibliothèque", "description": "", "place": "ignored"},
+        {"id": "b", "title": "Goûter-lecture : cookies et chocolat chaud", "description": "Recettes de Noël."},
+    ]), encoding="utf-8")
+    lines = [json.loads(l) for l in veille("match", "--jsonl", str(sessions)).splitlines()]
+    assert [(l["id"], l["relevant"]) for l in lines] == [("a", True), ("b", False)]
+    assert set(lines[0]) == {"id", "score", "relevant", "terms"}
+    assert lines[0]["terms"][0]["field"] == "title" and lines[0]["terms"][0]["text"] == "RGPD"
+
+
+def test_match_eval_prints_figures_and_the_errors_with_evidence(tmp_path):
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text("\n".join(json.dumps(s, ensure_ascii=False) for s in [
+        {"id": "tp", "title": "Protéger sa vie privée en ligne", "description": "", "label": 1},
+        {"id": "fn", "title": "Conférence du mardi", "description": "", "label": 1},
+        {"id": "tn", "title": "Désherbage", "description": "", "label": 0},
+    ]), encoding="utf-8")
+    out = veille("match", "--eval", str(labelled))
+    assert out.startswith("precision 1.000  recall 0.500  F1 0.667  (tp 1, fp 0, fn 1)")
+    assert "false negative: [fn] Conférence du mardi" in out
