@@ -92,3 +92,15 @@ def test_demo_into_a_fresh_database_gives_the_same_ids(demo_db, tmp_path):
     other = tmp_path / "x.db"
     assert run_demo(other).returncode == 0
     assert sorted(s["id"] for s in sessions(other)) == sorted(s["id"] for s in sessions(db))
+
+
+def test_outreach_ranks_first_the_organiser_with_digital_mediation_and_no_privacy(demo_db):
+    db, _ = demo_db
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    ranked = [dict(r) for r in conn.execute("select * from organisers order by rang_prospection, organiser")]
+    first = ranked[0]
+    assert first["organiser"] == "Réseau des médiathèques du Livradois"
+    assert (first["sessions_mediation"], first["sessions_vie_privee"], first["rang_prospection"]) == (3, 0, 1)
+    # Every other organiser of the demo teaches privacy already: it ranks after.
+    assert all(r["sessions_vie_privee"] > 0 and r["rang_prospection"] > 1 for r in ranked[1:])
