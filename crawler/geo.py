@@ -93,6 +93,7 @@ def _distance_km(a: dict, b: dict) -> float:
     return 6371 * 2 * math.asin(math.sqrt(h))
 
 
+@lru_cache(maxsize=None)  # a hundred départements, asked for at every session
 def _chef_lieu(code: str) -> dict | None:
     country = COUNTRIES.get(code, "FR")
     name = CHEFS_LIEUX.get(code)
@@ -153,6 +154,7 @@ def _find_town(place: str, code: str | None) -> dict | None:
     return best[1] if best else None
 
 
+@lru_cache(maxsize=20_000)  # a calendar names the same few venues again and again
 def locate(place: str | None, departement: str | None) -> tuple[float, float] | None:
     """(latitude, longitude) of the town named in ``place``, else of the département's chef-lieu.
 
