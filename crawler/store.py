@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 
 from crawler.geo import locate
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 TRACKED_FIELDS = ("title", "start", "end", "place", "status")  # each change is written to session_changes (a new URL is not news)
 MISSING_RUNS_BEFORE_GONE = 2
 TRIAGE_STATES = ("à contacter", "contacté", "inscrit", "pas pertinent")
@@ -173,7 +173,34 @@ def _speed_up_v4(db: sqlite_utils.Database) -> None:
     db.execute("analyze")
 
 
-MIGRATIONS = {1: _create_v1, 2: _add_map_and_kind_v2, 3: _add_themes_and_organisers_v3, 4: _speed_up_v4}  # version -> function bringing the database from version-1 to version
+def _index_the_lists_v5(db: sqlite_utils.Database) -> None:
+    """Indexes from which each canned list reads its first page in order, instead of reading
+    every relevant match and sorting (datasette-metadata.json, bench/serve.py)."""
+    # Upcoming lists walk sessions by start; the territory test reads departement and region,
+    # and the join to matches reads id, from the index before any row.
+    db.execute("drop index if exists idx_sessions_start")
+    db["sessions"].create_index(["start", "departement", "region", "id"], if_not_exists=True)
+    # Cancelled or postponed sessions by date (the narrower status index stays: faster facet counts).
+    db["sessions"].create_index(["status", "start"], if_not_exists=True)
+    db["sessions"].create_index(["registration_deadline"], if_not_exists=True)
+    db["sessions"].create_index(["first_seen"], if_not_exists=True)
+    for sql in (
+        # "New or changed this week" filters and sorts on this expression.
+        "create index if not exists idx_sessions_last_change on sessions(max(first_seen, updated_at))",
+        # Multi-day sessions by last day: the earliest start of a session still running, which
+        # bounds the upcoming lists' range of the start index.
+        """create index if not exists idx_sessions_multi_day on sessions(substr("end", 1, 10), start_date)
+             where substr("end", 1, 10) > start_date""",
+        # Duplicates (cluster members other than the head), for the territory test of their head.
+        """create index if not exists idx_sessions_duplicates on sessions(cluster_id, departement, region)
+             where cluster_id != id""",
+    ):
+        db.execute(sql)
+    db.execute("analyze")
+
+
+MIGRATIONS = {1: _create_v1, 2: _add_map_and_kind_v2, 3: _add_themes_and_organisers_v3, 4: _speed_up_v4,
+              5: _index_the_lists_v5}  # version -> function bringing the database from version-1 to version
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:

@@ -7,11 +7,16 @@ digest links carry: département codes and region names, comma-separated ("35", 
 "73-74" common service); a name matches part of the region, case and accents aside
 ("auvergne-rhone" finds "Auvergne-Rhône-Alpes"). Empty: everywhere.
 """
+from functools import lru_cache
+
 from datasette import hookimpl
 
 from matchers.normalize import normalize
 
 
+# A list walks thousands of sessions per page, over about a hundred (departement, region) pairs:
+# the folding of the same few strings was most of par_territoire's time (bench/serve.py).
+@lru_cache(maxsize=4096)
 def in_territory(departement: str | None, region: str | None, territory: str | None) -> bool:
     codes = set((departement or "").split("-")) - {""}
     folded_region = normalize(region or "").strip()
