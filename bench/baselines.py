@@ -28,7 +28,7 @@ def session_text(session: Mapping) -> str:
 class RegexBaseline:
     """Accent- and case-insensitive whole-word regex over the keywords: any hit means relevant."""
 
-    name = "regex (20 mots-clés)"
+    name = "regex (20 keywords)"
 
     def __init__(self, keywords: list[str] = _FOLDED):
         self._pattern = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in keywords) + r")\b")
@@ -42,7 +42,7 @@ class FuzzyBaseline:
     """rapidfuzz partial_ratio of each keyword against the whole text, in a plain loop: relevant
     at the first keyword scoring >= 85, with that ratio as score; otherwise the best ratio."""
 
-    name = "rapidfuzz partial_ratio naïf"
+    name = "naive rapidfuzz partial_ratio"
 
     def __init__(self, keywords: list[str] = _FOLDED, cutoff: float = 85):
         self._keywords = keywords

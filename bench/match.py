@@ -103,15 +103,15 @@ def _towns() -> list[str]:
 
 
 def quality(matcher, records: list[dict]) -> None:
-    print(f"Qualité sur {DEV.name} ({len(records)} sessions, {sum(r['label'] for r in records)} positives)")
+    print(f"Quality on {DEV.name} ({len(records)} sessions, {sum(r['label'] for r in records)} positives)")
     scorers = {RegexBaseline.name: RegexBaseline(), FuzzyBaseline.name: FuzzyBaseline(), "matcher": matcher}
     for name, scorer in scorers.items():
         report = evaluate(scorer, records)
-        figures = f"précision {report['precision']:.3f}  rappel {report['recall']:.3f}  F1 {report['f1']:.3f}"
+        figures = f"precision {report['precision']:.3f}  recall {report['recall']:.3f}  F1 {report['f1']:.3f}"
         print(f"  {name:<30} {figures}")
     grade3 = [r for r in records if r["grade"] == 3]
     found = sum(1 for r in grade3 if matcher.score(r).relevant)
-    print(f"  matcher : sessions de grade 3 trouvées {found}/{len(grade3)}")
+    print(f"  matcher: grade-3 sessions found {found}/{len(grade3)}")
 
 
 def compare_speed(matcher, sessions: list[dict], baseline_count: int) -> None:
@@ -128,9 +128,9 @@ def compare_speed(matcher, sessions: list[dict], baseline_count: int) -> None:
     baseline_rate = min(baseline_count, len(sessions)) / baseline_time
     sample = sessions[:10_000]
     flagged = sum(1 for s in sample if matcher.score(s).relevant)
-    print(f"  matcher           {matcher_rate:>10,.0f} sessions/s  ({flagged} signalées sur {len(sample)})")
-    print(f"  baseline naïve    {baseline_rate:>10,.0f} sessions/s  (sur {min(baseline_count, len(sessions))})")
-    print(f"  rapport           {matcher_rate / baseline_rate:>10.1f} x")
+    print(f"  matcher           {matcher_rate:>10,.0f} sessions/s  ({flagged} flagged of {len(sample)})")
+    print(f"  naive baseline    {baseline_rate:>10,.0f} sessions/s  (on {min(baseline_count, len(sessions))})")
+    print(f"  ratio             {matcher_rate / baseline_rate:>10.1f} x")
 
 
 def _cpu_time(sessions: list[dict], run) -> float:
@@ -153,14 +153,14 @@ def main() -> None:
         records = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
         quality(matcher, records)
     else:
-        print(f"{DEV} absent : pas de mesure de qualité, sessions générées à partir de fragments intégrés")
-    mixes = [("composition du corpus", None)]
+        print(f"{DEV} absent: no quality figures; sessions generated from built-in fragments")
+    mixes = [("mix of the corpus", None)]
     if records:
-        mixes.append(("composition d'un catalogue, 5 % proches de la vie privée", 0.05))
+        mixes.append(("mix of a catalogue, 5 % privacy-like", 0.05))
     for label, share in mixes:
         sessions = list(generate(args.sessions, records, share))
         distinct = len({(s["title"], s["description"]) for s in sessions})
-        print(f"Vitesse sur {len(sessions)} sessions générées ({distinct} textes distincts, {label}), un cœur :")
+        print(f"Speed on {len(sessions)} generated sessions ({distinct} distinct texts, {label}), one core:")
         compare_speed(matcher, sessions, args.baseline_sessions)
 
 
