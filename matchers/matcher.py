@@ -17,6 +17,9 @@ RELEVANT_FAMILY = "privacy"
 _FIELD_NAMES = {"title": "le titre", "description": "la description", "organiser": "l'organisateur"}
 
 
+QUOTED_PER_FIELD = 3  # a digest line, not the whole programme: the rest is in `terms`
+
+
 class MatchResult:
     """Score, decision and evidence for one session.
 
@@ -45,16 +48,20 @@ class MatchResult:
         return {"score": self.score, "relevant": self.relevant, "terms": self.terms}
 
     def explain(self) -> str:
-        """French one-liner: which words were found where."""
+        """French one-liner: which words were found where, strongest first, a few per field
+        ("« RGPD », « CNIL » dans le titre ; « traceurs » (+2) dans la description")."""
         if not self.terms:
             return "aucun terme de vie privée trouvé"
-        seen, parts = set(), []
+        by_field: dict[str, list[str]] = {}
         for term in self.terms:
-            key = (term["text"].lower(), term["field"])
-            if key not in seen:
-                seen.add(key)
-                where = _FIELD_NAMES.get(term["field"], f"le champ {term['field']}")
-                parts.append(f"« {term['text']} » dans {where}")
+            quoted = by_field.setdefault(term["field"], [])
+            if term["text"].lower() not in {q.lower() for q in quoted}:
+                quoted.append(term["text"])
+        parts = []
+        for field, quoted in by_field.items():
+            shown = ", ".join(f"« {text} »" for text in quoted[:QUOTED_PER_FIELD])
+            more = f" (+{len(quoted) - QUOTED_PER_FIELD})" if len(quoted) > QUOTED_PER_FIELD else ""
+            parts.append(f"{shown}{more} dans {_FIELD_NAMES.get(field, f'le champ {field}')}")
         return " ; ".join(parts)
 
     def __repr__(self) -> str:

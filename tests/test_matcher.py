@@ -1,5 +1,6 @@
 """The privacy matcher on short realistic catalogue sentences: variants, context rules, evidence."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -183,6 +184,15 @@ def test_empty_or_odd_sessions_score_zero(matcher):
         assert isinstance(result, MatchResult)
         assert (result.score, result.relevant, result.terms) == (0.0, False, [])
     assert matcher.score({}).explain() == "aucun terme de vie privée trouvé"
+
+
+def test_explanation_groups_terms_by_field_and_keeps_the_strongest(matcher):
+    result = matcher.score({"title": "RGPD et CNIL", "description": (
+        "Traceurs, cookies publicitaires, chiffrement, mots de passe et double authentification.")})
+    why = result.explain()
+    assert why.count(" dans le titre") == 1 and why.count(" dans la description") == 1
+    assert "« RGPD »" in why and "« CNIL »" in why
+    assert re.search(r"\(\+\d+\) dans la description", why)
 
 
 def test_score_is_capped_at_100(matcher):
