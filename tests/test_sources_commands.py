@@ -17,7 +17,8 @@ def veille(*args):
 
 @pytest.fixture(scope="module")
 def sites():
-    with serve_sites(["ics-agenda", "bd-joomla", "abf-blog", "bd-pdf"]) as servers:
+    with serve_sites(["ics-agenda", "bd-joomla", "abf-blog", "bd-pdf", "abf-national", "wp-rest", "tribe-site",
+                      "openagenda", "jsonld-events", "drupal"]) as servers:
         yield servers
 
 
@@ -26,6 +27,12 @@ def sites():
     ("bd-joomla", "/formations/s-inscrire", "html"),
     ("abf-blog", "/", "feed"),
     ("bd-pdf", "/", "pdf"),
+    ("abf-national", "/", "html"),
+    ("wp-rest", "/wp-json/wp/v2/posts", "wp-rest"),
+    ("tribe-site", "/wp-json/tribe/events/v1/events", "tribe-api"),
+    ("openagenda", "/v2/agendas/51843210/events?detailed=1", "openagenda"),
+    ("jsonld-events", "/agenda", "jsonld"),
+    ("drupal", "/formations", "html"),
 ])
 def test_check_prints_strategy_and_sessions(sites, site, path, strategy):
     result = veille("sources", "check", sites[site].url + path, "-s", f"VEILLE_TODAY={TODAY}",
