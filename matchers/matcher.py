@@ -154,11 +154,14 @@ class Matcher:
         # Overlapping matches count once, the best one: "protection des données" must not also
         # score the weak "données" it contains. Ties go to the first in the text, then in the
         # file, not to the order of a set (which changes with each process's string hashing).
-        kept, used = [], set()
+        # Each family keeps its own: mediation's "culture (et) numérique" must not hide privacy's
+        # "identité numérique" in "Culture et identité numérique".
+        kept, used = [], {}
         for item in sorted(best.values(), key=_strongest_first):
-            if used.isdisjoint(item[3]):
+            taken = used.setdefault(item[0].family, set())
+            if taken.isdisjoint(item[3]):
                 kept.append(item)
-                used.update(item[3])
+                taken.update(item[3])
         return kept
 
     def _points(self, rule: Rule, where: tuple[int, ...], session: "_Session", field: int) -> float:

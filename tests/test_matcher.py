@@ -234,6 +234,21 @@ concepts:
 """
 
 
+def test_a_mediation_term_does_not_hide_an_overlapping_privacy_term(tmp_path):
+    path = tmp_path / "keywords.yml"
+    path.write_text(MINIMAL.replace("      - vie privée", "      - identité numérique") + """\
+  mediation:
+    label: Médiation numérique
+    family: mediation
+    weight: 70
+    terms:
+      - term: culture numérique
+        gap: 2
+""", encoding="utf-8")
+    result = load_matcher(path).score({"title": "Culture et identité numérique"})
+    assert result.relevant and result.families == {"privacy": 60.0, "mediation": 70.0}
+
+
 def test_version_changes_with_the_file(tmp_path):
     path = tmp_path / "keywords.yml"
     path.write_text(MINIMAL, encoding="utf-8")
