@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-import subprocess
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -58,6 +58,13 @@ def crawl(sources, db, only, settings):
         sys.exit(1)
 
 
+def _become_datasette(db: str, host: str, port: int) -> None:
+    """Replace this process with Datasette: a stop signal reaches it, no server is left behind."""
+    command = datasette_command(db, host, port)
+    sys.stdout.flush()
+    os.execv(command[0], command)
+
+
 @main.command()
 @click.option("--db", default=DEFAULT_DB, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Listen address (127.0.0.1: this machine only)")
@@ -66,7 +73,7 @@ def serve(db, host, port):
     """Serve the database with Datasette, the French metadata and the plugins."""
     if not Path(db).exists():
         raise click.ClickException(f"{db} does not exist: run `veille crawl` (or `veille demo`) first")
-    sys.exit(subprocess.call(datasette_command(db, host, port)))
+    _become_datasette(db, host, port)
 
 
 @main.command()
@@ -85,7 +92,7 @@ def demo(db, no_serve, port, settings):
         raise click.ClickException(str(error))
     if not no_serve:
         click.echo(f"\nDatasette: http://127.0.0.1:{port}/  (Ctrl-C to stop)")
-        sys.exit(subprocess.call(datasette_command(db, "127.0.0.1", port)))
+        _become_datasette(db, "127.0.0.1", port)
 
 
 @main.command()

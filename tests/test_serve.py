@@ -3,6 +3,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
 from conftest import ROOT
@@ -31,3 +32,6 @@ def test_serve_names_the_database_veille_whatever_its_file(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+    # `veille serve` becomes Datasette: stopping it leaves no server listening behind.
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port}/", timeout=5)
