@@ -76,4 +76,5 @@ class SourceRun:
             "missing_fields": dict(self.missing_fields),
             "errors": self.errors,
             "failed": self.failed,
+            "beyond_horizon": self.beyond_horizon,
         }

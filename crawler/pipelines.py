@@ -90,7 +90,8 @@ class StorePipeline:
             for key in ("new", "changed", "gone"):
                 totals[f"sessions_{key}"] += counts[key]
             totals["sources"][source_id] = {"outcome": outcome, **counts, "pages": health["pages"],
-                                            "errors": len(health["errors"]), "strategy": health["strategy"]}
+                                            "errors": len(health["errors"]), "strategy": health["strategy"],
+                                            "beyond_horizon": health["beyond_horizon"]}
         self.store.cluster_duplicates()
         status = "failed" if spider.sources and totals["sources_failed"] == len(spider.sources) else "finished"
         self.store.finish_run(self.run_id, totals, status)

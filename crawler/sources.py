@@ -57,11 +57,11 @@ class Source:
 
     @property
     def host(self) -> str | None:
-        """Lower-case host of `url` without `www.` and trailing dot, e.g. 'mediatheque.ain.fr'."""
-        if not self.url:
-            return None
-        host = (urlsplit(self.url).hostname or "").rstrip(".")
-        return host.removeprefix("www.") or None
+        """The source's site as links are compared with it: 'mediatheque.ain.fr' (no `www.`,
+        no trailing dot; the port when not the default one)."""
+        from crawler.canonical import site_of
+
+        return site_of(self.url) if self.url else None
 
     @property
     def departements(self) -> tuple[str, ...]:

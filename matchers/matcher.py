@@ -130,7 +130,7 @@ class Matcher:
     def _match(self, words: list[str], rules: list[Rule], texts) -> list[tuple]:
         """(rule, field index, points, positions) of each term that passes its context rules."""
         session = _Session(words, list(map(self._lexicon.word_of.get, words)), texts)
-        positions, starts, ends, field_ends = session.positions, session.starts, session.ends, session.field_ends
+        positions, starts, ends = session.positions, session.starts, session.ends
         weak = self._lexicon.weak_tokens
         best: dict[tuple, tuple] = {}
         for rule in rules:

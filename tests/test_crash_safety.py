@@ -5,7 +5,6 @@ file must pass ``PRAGMA integrity_check`` and keep every earlier session, triage
 record; the next crawl completes with no duplicate. Datasette reads the same file while the
 weekly crawl writes, so a reader must never see "database is locked".
 """
-import os
 import signal
 import socket
 import sqlite3
@@ -19,7 +18,7 @@ import urllib.request
 import pytest
 
 from conftest import ROOT
-from crawl_helpers import FAST, TODAY, rows, write_sources
+from crawl_helpers import FAST, TODAY, write_sources
 from crawler.sites import SiteServer
 from crawler.sources import Source
 from crawler.store import Store

@@ -98,7 +98,7 @@ class CalendarSpider(scrapy.Spider):
         yield from self._items(source, run, response.url, extraction.sessions)
         for link in extraction.follow:
             link = canonical_url(response.urljoin(link))
-            if site_of(link) != site_of(source.url):
+            if site_of(link) != source.host:
                 continue  # off-site links are never followed
             request = self._request(source, link)
             if request is not None:
