@@ -41,3 +41,20 @@ def rows(db, sql, params=()):
 def copy_site(name, dest):
     """A writable copy of a bundled site, for tests that change it between crawls."""
     return shutil.copytree(ROOT / "tests" / "fixtures" / "sites" / name, dest)
+
+
+def read(path):
+    """A fixture file's text, line ends untouched (iCalendar wants CRLF)."""
+    with open(path, encoding="utf-8", newline="") as f:
+        return f.read()
+
+
+def write(path, text):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+
+
+def edit(path, old, new):
+    text = read(path)
+    assert old in text, old
+    write(path, text.replace(old, new))

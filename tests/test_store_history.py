@@ -1,26 +1,10 @@
 """A database that remembers: a site changes between crawls and the store keeps ids and history."""
 import pytest
 
-from crawl_helpers import copy_site, crawl, rows, write_sources
+from crawl_helpers import copy_site, crawl, edit, read, rows, write, write_sources
 from crawler.sites import SiteServer
 
 RGPD = "ara-2026-12-08-rgpd@livre-occitalpes.example"
-
-
-def read(path):
-    with open(path, encoding="utf-8", newline="") as f:  # keep iCalendar's CRLF line ends
-        return f.read()
-
-
-def write(path, text):
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-
-
-def edit(path, old, new):
-    text = read(path)
-    assert old in text, old
-    write(path, text.replace(old, new))
 
 
 def remove_event(path, uid):

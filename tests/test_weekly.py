@@ -7,11 +7,10 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from crawl_helpers import FAST, TODAY, copy_site, write_sources
+from crawl_helpers import FAST, TODAY, copy_site, edit, write_sources
 from crawler.sites import SiteServer
 from crawler.weekly import exclusive_lock
 from smtp_helpers import SmtpServer, WebhookServer
-from test_store_history import edit
 
 EXPECTED = {name: json.loads((ROOT / "tests" / "fixtures" / "sites" / name / "expected.json").read_text("utf-8"))
             for name in ("ics-agenda", "bd-joomla")}
