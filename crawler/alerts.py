@@ -386,7 +386,7 @@ def _record(db: sqlite_utils.Database, digest: Digest) -> int:
     now = utcnow()
     rows = [{"subscriber": digest.subscriber.name, "session_id": session_id, "change_key": key, "sent_at": now}
             for session_id, key in digest.keys if (session_id, key) not in sent]
-    with db.conn:
+    with db.atomic():  # all of a digest's notices or none (`with conn:` opens no transaction here)
         db["alerts"].insert_all(rows, ignore=True)
     return len(rows)
 
