@@ -6,6 +6,10 @@ import argparse
 import json
 import random
 import re
+import resource
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -140,6 +144,37 @@ def _cpu_time(sessions: list[dict], run) -> float:
     return time.process_time() - start
 
 
+def time_cli(sessions: list[dict]) -> None:
+    """`veille match --jsonl FILE > scores` as a whole process, start-up (imports, keywords) included,
+    as the issue's own check times it; the start-up alone is timed on an empty file."""
+    veille = Path(sys.executable).with_name("veille")
+    if not veille.is_file():
+        print(f"{veille} absent (pip install -e .): whole-process timing skipped")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        empty, scored = Path(tmp) / "empty.jsonl", Path(tmp) / "sessions.jsonl"
+        empty.touch()
+        scored.write_text("".join(json.dumps(s, ensure_ascii=False) + "\n" for s in sessions), encoding="utf-8")
+        (startup_wall, startup_cpu), (wall, cpu) = (_run_cli(veille, path, Path(tmp) / "out") for path in (empty, scored))
+        scores = (Path(tmp) / "out").read_text(encoding="utf-8").count("\n")
+    if scores != len(sessions):
+        raise SystemExit(f"veille match wrote {scores} scores for {len(sessions)} sessions")
+    print(f"Whole process, veille match --jsonl on the {len(sessions)} sessions of the corpus mix (one core):")
+    print(f"  {len(sessions) / cpu:>10,.0f} sessions/s of CPU time, {len(sessions) / wall:,.0f} of wall time"
+          f" ({cpu:.2f} s CPU, of which start-up {startup_cpu:.2f} s; {wall:.2f} s wall)")
+
+
+def _run_cli(veille: Path, path: Path, out: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of one `veille match --jsonl path` process, its output written to `out`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    with out.open("w", encoding="utf-8") as stdout:
+        subprocess.run([str(veille), "match", "--jsonl", str(path)], stdout=stdout, check=True, cwd=ROOT)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sessions", type=int, default=100_000, help="sessions générées pour le matcher")
@@ -162,6 +197,9 @@ def main() -> None:
         distinct = len({(s["title"], s["description"]) for s in sessions})
         print(f"Speed on {len(sessions)} generated sessions ({distinct} distinct texts, {label}), one core:")
         compare_speed(matcher, sessions, args.baseline_sessions)
+        if share is None:
+            corpus_mix = sessions
+    time_cli(corpus_mix)
 
 
 if __name__ == "__main__":

@@ -155,11 +155,12 @@ def match(jsonl, eval_file, keywords):
     matcher = load_matcher(keywords)
     if jsonl:
         out = click.get_text_stream("stdout")  # one buffered stream: echo flushes every line
+        # One encoder for the whole file: json.dumps(..., ensure_ascii=False) builds a new one per line.
+        encode = json.JSONEncoder(ensure_ascii=False).encode
         for line in jsonl:
             if line.strip():
                 record = json.loads(line)
-                out.write(json.dumps({"id": record.get("id"), **matcher.score(record).to_dict()}, ensure_ascii=False))
-                out.write("\n")
+                out.write(encode({"id": record.get("id"), **matcher.score(record).to_dict()}) + "\n")
     elif eval_file:
         from matchers.evaluate import evaluate
 

@@ -29,6 +29,7 @@ class Lexicon:
         self._words = frozenset(words)
         self._fuzzy = fuzzy
         self._never_corrected = never_corrected
+        self._correctable = frozenset(correctable)
         self._candidates: dict[tuple[int, str], list[str]] = {}
         self._anagrams: dict[str, list[str]] = {}
         for word in sorted(correctable):
@@ -50,33 +51,38 @@ class Lexicon:
         return [(length, "")]
 
     def _reset(self):
-        self._known: dict[str, Hit | None] = {}
-        self._hit_tokens: set[str] = set()
+        self._hits: dict[str, Hit] = {}
+        # The sets the matcher tests a session's token list against, in C: whether every token
+        # was judged already, and whether one stands for a term word (typos included).
+        self.judged: set[str] = set()
+        self.term_tokens: set[str] = set()
+        self.hit_tokens: set[str] = set()
         # Hit token -> vocabulary word, the hot lookup. The marks map to themselves, so that one
         # C-level `map(word_of.get, tokens)` lays out a session's words and sentence ends.
         self.word_of: dict[str, str] = {SENTENCE: SENTENCE, FIELD: FIELD}
         self.weak_tokens: set[str] = set()  # short corrections: they never carry a term alone
 
-    def present(self, distinct_tokens: set[str]) -> set[str]:
-        """The vocabulary tokens (term words, qualifiers, cues, or typos of term words) among these."""
-        unknown = distinct_tokens.difference(self._known)
-        if unknown:
-            if len(self._known) > _CACHE_LIMIT:
-                self._reset()
-                unknown = distinct_tokens
-            for token in unknown:
-                hit = self._judge(token)
-                self._known[token] = hit
-                if hit is not None:
-                    self._hit_tokens.add(token)
-                    self.word_of[token] = hit.word
-                    if not hit.strong:
-                        self.weak_tokens.add(token)
-        return distinct_tokens & self._hit_tokens
+    def judge(self, tokens: list[str]) -> None:
+        """Judge the tokens not seen yet (vocabulary word, typo of a term word, or neither)."""
+        unknown = set(tokens).difference(self.judged)
+        if len(self.judged) > _CACHE_LIMIT:
+            self._reset()
+            unknown = set(tokens)
+        for token in unknown:
+            hit = self._judge(token)
+            self.judged.add(token)
+            if hit is not None:
+                self._hits[token] = hit
+                self.hit_tokens.add(token)
+                self.word_of[token] = hit.word
+                if hit.word in self._correctable:
+                    self.term_tokens.add(token)
+                if not hit.strong:
+                    self.weak_tokens.add(token)
 
     def hit(self, token: str) -> Hit:
-        """How a token returned by `present` was recognised (judged again if the cache was reset)."""
-        known = self._known.get(token)
+        """How a token mapped by `word_of` was recognised (judged again if the cache was reset)."""
+        known = self._hits.get(token)
         return known if known is not None else self._judge(token)
 
     def _judge(self, token: str) -> Hit | None:

@@ -86,6 +86,8 @@ class Matcher:
         self._rules_by_first: dict[str, list[Rule]] = {}
         for order, term in enumerate(keywords.terms):
             self._rules_by_first.setdefault(term.phrase.words[0], []).append(Rule(term, order))
+        # Rules that need a qualifier nearby: only sessions holding one of them need their vocabulary
+        self._qualified = frozenset(rule for rules in self._rules_by_first.values() for rule in rules if rule.near)
         context = [p for t in keywords.terms for p in t.near + t.unless]
         context += [p for cue in (keywords.dedicated, keywords.passing) if cue for p in cue.phrases]
         self._term_words = frozenset(w for t in keywords.terms for w in t.phrase.words)
@@ -100,11 +102,19 @@ class Matcher:
             if (text := session.get(name)) and isinstance(text, str)
         ]
         words = field_tokens([field[3] for field in texts])
-        present = self._lexicon.present(set(words))
-        rules = self._candidate_rules(present) if present else None
+        lexicon = self._lexicon
+        # Whole texts never repeat but their words do. Once the common words are judged, two
+        # C-level passes over the tokens (all judged already? one standing for a term word?)
+        # dismiss most sessions, "médiathèque" or "numérique" only, before anything is built.
+        if not lexicon.judged.issuperset(words):
+            lexicon.judge(words)
+        if lexicon.term_tokens.isdisjoint(words):
+            return MatchResult(0.0, False)
+        rules = self._candidate_rules(words)
         if not rules:
             return MatchResult(0.0, False)
-        found = self._match(words, rules, texts)
+        session = _Session(words, list(map(lexicon.word_of.get, words)), texts)
+        found = self._match(session, rules)
         if not found:
             return MatchResult(0.0, False)
         families: dict[str, float] = {}
@@ -113,24 +123,30 @@ class Matcher:
         families = {family: round(min(100.0, points), 1) for family, points in families.items()}
         score = families.get(RELEVANT_FAMILY, 0.0)
         return MatchResult(
-            score, score >= self.threshold, families, quote=lambda: self._evidence(found, words, texts)
+            score, score >= self.threshold, families, quote=lambda: self._evidence(found, session)
         )
 
-    def _candidate_rules(self, present: set[str]) -> list[Rule]:
-        """Rules whose words, and one qualifier, all occur in the session: most sessions have none."""
-        vocabulary = set(map(self._lexicon.word_of.__getitem__, present))
-        term_words = vocabulary & self._term_words
-        if not term_words:  # only qualifiers, such as "médiathèque" in the organiser
-            return []
-        return [
-            rule for word in term_words for rule in self._rules_by_first.get(word, ())
-            if rule.needs <= term_words and (rule.near is None or not rule.near.firsts.isdisjoint(vocabulary))
-        ]
+    def _candidate_rules(self, words: list[str]) -> list[Rule]:
+        """Rules whose words, and one qualifier, all occur in the session: most sessions have none.
 
-    def _match(self, words: list[str], rules: list[Rule], texts) -> list[tuple]:
-        """(rule, field index, points, positions) of each term that passes its context rules."""
-        session = _Session(words, list(map(self._lexicon.word_of.get, words)), texts)
-        positions, starts, ends = session.positions, session.starts, session.ends
+        Set operations on the few tokens standing for term words: "durée" (of "durée de
+        conservation") is in most generated programmes, and such sessions should cost no more than
+        a lookup. The session's whole vocabulary is only gathered for rules that need a qualifier.
+        """
+        word_of = self._lexicon.word_of
+        term_words = set(map(word_of.__getitem__, self._lexicon.term_tokens.intersection(words)))
+        rules = [
+            rule for word in term_words for rule in self._rules_by_first.get(word, ()) if rule.needs <= term_words
+        ]
+        if not self._qualified.isdisjoint(rules):
+            vocabulary = set(map(word_of.__getitem__, self._lexicon.hit_tokens.intersection(words)))
+            rules = [rule for rule in rules if rule.near is None or not rule.near.firsts.isdisjoint(vocabulary)]
+        return rules
+
+    def _match(self, session: "_Session", rules: list[Rule]) -> list[tuple]:
+        """(rule, field index, points, positions) of each term that passes its context rules,
+        strongest first."""
+        words, positions, starts, ends = session.words, session.positions, session.starts, session.ends
         weak = self._lexicon.weak_tokens
         best: dict[tuple, tuple] = {}
         for rule in rules:
@@ -141,7 +157,7 @@ class Matcher:
                     where for where in occurrences(rule.words, positions, rule.gap)
                     # "... la vie. Privée ..." is not "vie privée"; "donées persos" is two slips
                     if bisect_left(ends, where[0]) == bisect_left(ends, where[-1])
-                    and not weak.issuperset([words[i] for i in where])
+                    and not weak.issuperset(map(words.__getitem__, where))
                 ]
             for where in found:
                 field = bisect_right(starts, where[0]) - 1
@@ -216,13 +232,12 @@ class Matcher:
                 return 1.0
         return self._generic.factor
 
-    def _evidence(self, found: list[tuple], words: list[str], texts) -> list[dict]:
-        """Evidence dicts, quoting the original text of each match."""
-        starts = [0] + [i + 1 for i, token in enumerate(words) if token == FIELD]
-        ends = [start - 1 for start in starts[1:]] + [len(words)]
+    def _evidence(self, found: list[tuple], session: "_Session") -> list[dict]:
+        """Evidence dicts, quoting the original text of each match (`found` is strongest first)."""
+        words, texts, starts, ends = session.words, session.texts, session.starts, session.field_ends
         spans: dict[int, list[tuple[int, int]]] = {}
         evidence = []
-        for rule, index, _, where in sorted(found, key=_strongest_first):
+        for rule, index, _, where in found:
             name, _, _, text = texts[index]
             if index not in spans:
                 spans[index] = token_spans(text)

@@ -125,7 +125,7 @@ def field_tokens(texts: list[str]) -> list[str]:
 
 def token_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets in `text` of each token that `tokens(text)` returns, to quote evidence."""
-    return [m.span() for m in _TOKEN_RE.finditer(text)]
+    return list(map(re.Match.span, _TOKEN_RE.finditer(text)))
 
 
 def stem(token: str) -> str:

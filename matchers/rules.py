@@ -4,6 +4,7 @@ A session is read through `SessionWords`: `mapped` holds, for each token, its vo
 (None for other words, the mark itself for `|` and `#`), and `positions` maps each vocabulary
 word found to the sorted list of its token indexes.
 """
+from bisect import bisect_right
 from itertools import compress, count
 
 from matchers.keywords import Cue as CueSpec
@@ -95,14 +96,17 @@ def occurrences(words: tuple[str, ...], positions: dict[str, list[int]], gap: in
     """Positions of each word of a phrase, in order, with at most `gap` other words in between."""
     if len(words) == 1:
         return [(p,) for p in positions.get(words[0], ())]
+    following = [positions.get(word) for word in words[1:]]
+    if None in following:
+        return []
     found = []
     for start in positions.get(words[0], ()):
         where = [start]
-        for word in words[1:]:
-            following = [p for p in positions.get(word, ()) if where[-1] < p <= where[-1] + gap + 1]
-            if not following:
+        for later in following:  # sorted: the next occurrence after the previous word is a bisect away
+            i = bisect_right(later, where[-1])
+            if i == len(later) or later[i] > where[-1] + gap + 1:
                 break
-            where.append(following[0])
+            where.append(later[i])
         else:
             found.append(tuple(where))
     return found
