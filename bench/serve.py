@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -35,12 +36,26 @@ PARAMETERS = {"territoire": "Bretagne", "recherche": "vie privee"}
 
 
 def session_rows(source, items: list[dict], rng: random.Random) -> list[dict]:
-    """Rows of ``sessions`` as the store writes them, with a history spread over two years."""
+    """Rows of ``sessions`` as the store writes them, with a history spread over two years.
+
+    A tenth of the sessions that are not about privacy are run by a partner network of the
+    session's town (as Vitré in the tests' Ille-et-Vilaine calendar): about 2,400 organisers
+    with no privacy session, for the lists of where to offer a workshop. One session in a
+    hundred is a course in several parts (two days, then two more three weeks later)."""
     rows = []
     for item in items:
+        occurrences = []
+        if rng.random() < 0.01:
+            day, start, end = item["start"][:10], item["start"][10:], item["end"][10:]
+            days = [date.fromisoformat(day) + timedelta(n) for n in (0, 1, 21, 22)]
+            occurrences = [{"start": f"{d.isoformat()}{start}", "end": f"{d.isoformat()}{end}"} for d in days]
         seen = f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}T08:00:00+00:00"
+        organiser = item["organiser"]
+        if not item["match"]["relevant"] and rng.random() < 0.1:
+            organiser = "Réseau des médiathèques de " + item["place"].rsplit(", ", 1)[-1]
         rows.append({
-            **{k: v for k, v in item.items() if k != "match"}, "all_day": 0, "occurrences": "[]",
+            **{k: v for k, v in item.items() if k != "match"}, "organiser": organiser, "all_day": 0,
+            "occurrences": json.dumps(occurrences), "end": occurrences[-1]["end"] if occurrences else item["end"],
             "start_date": item["start"][:10], "month": item["start"][:7], "departement": source.departement,
             "region": source.region, "source_kind": source.kind, "first_seen": seen, "last_seen": seen,
             "updated_at": seen, "missing_runs": 0, "gone": int(rng.random() < 0.02), "cluster_id": item["id"],
@@ -49,11 +64,14 @@ def session_rows(source, items: list[dict], rng: random.Random) -> list[dict]:
     return rows
 
 
-def match_row(item: dict) -> dict:
+def match_row(item: dict, rng: random.Random) -> dict:
+    """The session's match; a fifth of the sessions not about privacy are digital mediation."""
     match = item["match"]
+    theme = "vie privée" if match["relevant"] else "médiation numérique" if rng.random() < 0.2 else "autre"
     return {"session_id": item["id"], "score": match["score"], "relevant": int(match["relevant"]),
             "terms": json.dumps(match["terms"], ensure_ascii=False), "why": match["why"],
-            "keywords_version": match["keywords_version"], "matched_at": "2026-11-25T08:00:00+00:00"}
+            "keywords_version": match["keywords_version"], "matched_at": "2026-11-25T08:00:00+00:00",
+            "theme": theme}
 
 
 def insert_rows(db, table: str, rows: list[dict]) -> None:
@@ -78,12 +96,13 @@ def build(path: Path, sessions: int) -> None:
         for n, source in enumerate(sources):
             items = synthetic_sessions(source, sessions // SOURCES, seed=n)
             insert_rows(db, "sessions", session_rows(source, items, rng))
-            insert_rows(db, "matches", [match_row(item) for item in items])
+            insert_rows(db, "matches", [match_row(item, rng) for item in items])
             db["source_runs"].insert({"run_id": run_id, "source_id": source.id, "pages": 21, "items": len(items)})
             db["triage"].insert_all({"session_id": item["id"], "state": "contacté", "by": "bench", "at": "2026-11-20"}
                                     for item in items[:10])
         db.execute(trigger)
         db.execute("insert into sessions_fts(sessions_fts) values ('rebuild')")
+    store.refresh_organisers()  # what save_source does source by source
 
 
 def database(sessions: int, rebuild: bool) -> Path:
@@ -120,19 +139,23 @@ def pages(db_path: Path) -> dict[str, str]:
         found[f"query {name}"] = f"/veille/{name}" + (f"?{urlencode(params)}" if params else "")
     found["facets departement+status+month"] = "/veille/sessions?_facet=departement&_facet=status&_facet=month"
     found["full-text search 'vie privee'"] = "/veille/sessions?_search=vie+privee"
+    found["calendrier.ics (feed)"] = "/veille/calendrier.ics"
     return found
 
 
-def timings(base: str, path: str, repeat: int, budget_s: float = 15) -> list[float]:
-    """Milliseconds of ``repeat`` fetches of one page after one warm-up fetch; a page that takes
-    seconds stops after ``budget_s`` (3 fetches at least), so `make bench` stays under 10 minutes."""
+def timings(base: str, path: str, repeat: int, budget_s: float = 15) -> tuple[float, list[float]]:
+    """Milliseconds of the first fetch of one page (before any cache holds its counts) and of
+    ``repeat`` fetches after it; a page that takes seconds stops after ``budget_s`` (3 fetches at
+    least), so `make bench` stays under 10 minutes."""
+    started = time.perf_counter()
     requests.get(base + path, timeout=60).raise_for_status()
+    first = (time.perf_counter() - started) * 1000
     result: list[float] = []
     while len(result) < repeat and (len(result) < 3 or sum(result) < budget_s * 1000):
         started = time.perf_counter()
         requests.get(base + path, timeout=60).raise_for_status()
         result.append((time.perf_counter() - started) * 1000)
-    return result
+    return first, result
 
 
 def serve(db_path: Path) -> tuple[subprocess.Popen, str]:
@@ -162,15 +185,16 @@ def main() -> None:
     process, base = serve(db_path)
     try:
         print(f"Datasette over {args.sessions} sessions, up to {args.repeat} fetches per page (ms)")
-        print(f"{'page':<40} {'n':>3} {'p50':>7} {'p95':>7} {'target':>7}  ratio p95/target")
+        print(f"{'page':<40} {'first':>7} {'n':>3} {'p50':>7} {'p95':>7} {'target':>7}  ratio p95/target")
         for label, path in pages(db_path).items():
             try:
-                ms = sorted(timings(base, path, args.repeat))
+                first, ms = timings(base, path, args.repeat)
+                ms.sort()
             except requests.HTTPError as error:  # a query the metadata's author is changing: say so, go on
                 print(f"{label:<40} ERROR {error.response.status_code}: {error.response.text[:120]!r}")
                 continue
             p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
-            print(f"{label:<40} {len(ms):>3} {statistics.median(ms):>7.0f} {p95:>7.0f} {TARGET_MS:>7}  "
+            print(f"{label:<40} {first:>7.0f} {len(ms):>3} {statistics.median(ms):>7.0f} {p95:>7.0f} {TARGET_MS:>7}  "
                   f"{p95 / TARGET_MS:.2f} {'ok' if p95 < TARGET_MS else 'MISSES TARGET'}")
     finally:
         process.terminate()

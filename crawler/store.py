@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 
 from crawler.geo import locate
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 TRACKED_FIELDS = ("title", "start", "end", "place", "status")  # each change is written to session_changes (a new URL is not news)
 MISSING_RUNS_BEFORE_GONE = 2
 TRIAGE_STATES = ("à contacter", "contacté", "inscrit", "pas pertinent")
@@ -117,10 +117,10 @@ def _add_map_and_kind_v2(db: sqlite_utils.Database) -> None:
             db.execute("update sessions set latitude = ?, longitude = ? where id = ?", [*position, row["id"]])
 
 
-# Where to offer a workshop: per source and organiser, digital mediation taught against privacy
-# taught, over the last 12 months and what is announced. Much mediation and little or no
-# privacy ranks first ("outreach" = mediation sessions minus twice the privacy sessions).
-ORGANISERS_VIEW = """
+# The ``organisers`` view as schema v3 created it (v6 replaces it, see ORGANISERS_VIEW): it joined
+# every session of the last 12 months to its match, triage and source on each read (1.5 s over
+# 1,000,000 sessions, bench/serve.py).
+ORGANISERS_VIEW_V3 = """
 select
   source_id, organiser, source_kind, departement, region, contact, source_url,
   sum(start_date >= date('now', '-12 months') and start_date < date('now')) as sessions_12_mois,
@@ -154,7 +154,7 @@ def _add_themes_and_organisers_v3(db: sqlite_utils.Database) -> None:
     db["matches"].add_column("theme", str)
     db["sources"].add_column("contact", str)
     db.execute("update matches set theme = case when relevant then 'vie privée' else 'autre' end")
-    db.create_view("organisers", ORGANISERS_VIEW)
+    db.create_view("organisers", ORGANISERS_VIEW_V3)
 
 
 def _speed_up_v4(db: sqlite_utils.Database) -> None:
@@ -199,8 +199,139 @@ def _index_the_lists_v5(db: sqlite_utils.Database) -> None:
     db.execute("analyze")
 
 
+# Where to offer a workshop: per source and organiser, digital mediation taught against privacy
+# taught, over the last 12 months and what is announced. Much mediation and little or no
+# privacy ranks first ("outreach" = mediation sessions minus twice the privacy sessions).
+#
+# The store keeps the dated facts in ``organiser_days`` (one row per source, organiser and day);
+# this view sums them relative to today on each read, so the 12-month window and the past /
+# announced split stay right however long after a crawl the lists are read.
+ORGANISER_DAYS = """
+create table organiser_days (
+  source_id text not null references sources(id),
+  organiser text not null,           -- as published; '' when none (then the source's name, read at query time)
+  day text not null,                 -- the sessions' start_date
+  sessions integer not null,
+  mediation integer not null,        -- sessions whose theme is digital mediation
+  privacy integer not null,          -- privacy sessions, less those triaged « pas pertinent »
+  latitude_sum real not null,        -- sums of the located sessions' coordinates, for an average
+  longitude_sum real not null,
+  located integer not null,
+  primary key (source_id, organiser, day)
+) without rowid
+"""
+
+# The facts of the sessions that ``where`` selects (sessions ``s``), with the view's rules: no
+# gone session, nothing older than 12 months (the window only moves forward, so a fact dropped
+# here is never needed later), a session triaged « pas pertinent » is no privacy session.
+ORGANISER_DAYS_SELECT = """
+select s.source_id, coalesce(s.organiser, ''), s.start_date, count(*),
+  sum(coalesce(m.theme = 'médiation numérique', 0)),
+  sum(coalesce(m.theme = 'vie privée' and coalesce(t.state, '') != 'pas pertinent', 0)),
+  total(s.latitude), total(s.longitude), count(s.latitude)
+from sessions s
+left join matches m on m.session_id = s.id
+left join triage t on t.session_id = s.id
+where s.gone = 0 and s.start_date >= date('now', '-12 months') and ({where})
+group by s.source_id, coalesce(s.organiser, ''), s.start_date
+"""
+
+ORGANISERS_VIEW = """
+select source_id, organiser, source_kind, departement, region, contact, source_url,
+  sessions_12_mois, sessions_a_venir, sessions_mediation, sessions_vie_privee, derniere_session_vie_privee,
+  outreach,
+  rank() over (order by outreach desc) as rang_prospection,
+  latitude, longitude
+from (
+  select g.source_id, coalesce(nullif(g.organiser, ''), src.name) as organiser, src.kind as source_kind,
+    src.departement, src.region, src.contact, src.url as source_url,
+    sum(g.past) as sessions_12_mois,
+    sum(g.upcoming) as sessions_a_venir,
+    sum(g.mediation) as sessions_mediation,
+    sum(g.privacy) as sessions_vie_privee,
+    max(g.last_privacy) as derniere_session_vie_privee,
+    sum(g.mediation) - 2 * sum(g.privacy) as outreach,
+    sum(g.latitude_sum) / nullif(sum(g.located), 0) as latitude,
+    sum(g.longitude_sum) / nullif(sum(g.located), 0) as longitude
+  from (
+    -- per source and organiser first, in the table's key order (no sort), then the source's name
+    select f.source_id, f.organiser,
+      sum(case when f.day < date('now') then f.sessions else 0 end) as past,
+      sum(case when f.day >= date('now') then f.sessions else 0 end) as upcoming,
+      sum(f.mediation) as mediation, sum(f.privacy) as privacy,
+      max(case when f.privacy > 0 then f.day end) as last_privacy,
+      sum(f.latitude_sum) as latitude_sum, sum(f.longitude_sum) as longitude_sum, sum(f.located) as located
+    from organiser_days f
+    where f.day >= date('now', '-12 months')
+    group by f.source_id, f.organiser
+  ) g
+  join sources src on src.id = g.source_id
+  group by g.source_id, coalesce(nullif(g.organiser, ''), src.name)
+)
+"""
+
+# The (source, organiser, day) of the session ``{id}``, as equalities the planner can search by index.
+_SAME_GROUP = """s.source_id = (select source_id from sessions where id = {id})
+    and coalesce(s.organiser, '') = (select coalesce(organiser, '') from sessions where id = {id})
+    and s.start_date = (select start_date from sessions where id = {id})"""
+
+
+def _triage_trigger(name: str, event: str, ids: tuple[str, ...]) -> str:
+    """A trigger that recomputes the facts of the day a triage write touches: a session triaged
+    « pas pertinent » in Datasette stops counting as a privacy session at once, not at the next crawl."""
+    steps = "".join(f"""
+          delete from organiser_days where (source_id, organiser, day) = (
+            select source_id, coalesce(organiser, ''), start_date from sessions where id = {id});
+          insert into organiser_days {ORGANISER_DAYS_SELECT.format(where=_SAME_GROUP.format(id=id))};"""
+                    for id in ids)
+    return f"create trigger {name} after {event} on triage begin{steps}\n        end"
+
+
+def refresh_organisers(db: sqlite_utils.Database, source_ids: list[str] | None = None) -> None:
+    """Recompute ``organiser_days`` for these sources (all when None); run it inside the
+    transaction that changed their sessions or matches."""
+    if source_ids is None:
+        db.execute("delete from organiser_days")
+        db.execute(f"insert into organiser_days {ORGANISER_DAYS_SELECT.format(where='1')}")
+        return
+    for source_id in source_ids:
+        db.execute("delete from organiser_days where source_id = ?", [source_id])
+        db.execute(f"insert into organiser_days {ORGANISER_DAYS_SELECT.format(where='s.source_id = :source')}",
+                   {"source": source_id})
+
+
+def _organisers_table_v6(db: sqlite_utils.Database) -> None:
+    """The ``organisers`` view reads per-day facts the store keeps up to date, instead of every
+    session of the last 12 months; partial indexes of the sessions in several parts (for the
+    calendar's day-by-day events) and of the cancelled or postponed ones (bench/serve.py)."""
+    db.execute("drop view if exists organisers")
+    db.execute(ORGANISER_DAYS)
+    db.execute(_triage_trigger("triage_organisers_ai", "insert", ("new.session_id",)))
+    db.execute(_triage_trigger("triage_organisers_au", "update", ("old.session_id", "new.session_id")))
+    db.execute(_triage_trigger("triage_organisers_ad", "delete", ("old.session_id",)))
+    db.create_view("organisers", ORGANISERS_VIEW)
+    refresh_organisers(db)
+    # Sessions in several parts by last day: the calendar reads those still running. The
+    # expressions are the calendar's own, or SQLite cannot use the index.
+    db.execute("""create index if not exists idx_sessions_multi_part
+                    on sessions(coalesce(substr("end", 1, 10), substr(start, 1, 10)))
+                    where json_array_length(occurrences) > 1""")
+    # The upcoming lists walk the start index; with "end" in it, the sessions already over (a
+    # three-week course still running moves the walk's start three weeks back) are skipped
+    # without reading their rows.
+    db.execute("drop index if exists idx_sessions_start_departement_region_id")
+    db["sessions"].create_index(["start", "end", "departement", "region", "id"], if_not_exists=True)
+    # Cancelled or postponed sessions in start order (annulees_reportees stops at its last row);
+    # it replaces v5's (status, start), from which that list had to sort both statuses' sessions.
+    db.execute("create index if not exists idx_sessions_changed_status on sessions(start) "
+               "where status in ('cancelled', 'postponed')")
+    db.execute("drop index if exists idx_sessions_status_start")
+    db.execute("analyze")
+
+
+# version -> function bringing the database from version-1 to version
 MIGRATIONS = {1: _create_v1, 2: _add_map_and_kind_v2, 3: _add_themes_and_organisers_v3, 4: _speed_up_v4,
-              5: _index_the_lists_v5}  # version -> function bringing the database from version-1 to version
+              5: _index_the_lists_v5, 6: _organisers_table_v6}
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
@@ -277,6 +408,7 @@ class Store:
                     if item.get("match"):
                         self._upsert_match(item["id"], item["match"], now)
                 counts["gone"] = self._age_missing(source.id, seen)
+                refresh_organisers(self.db, [source.id])  # where to offer a workshop, from these sessions
             self.db["source_runs"].insert(
                 {"run_id": run_id, "source_id": source.id, "health": self._assess(source.id, health), **{
                     k: health.get(k) for k in ("pages", "items", "upcoming", "strategy", "finish_reason", "duration")},
@@ -377,6 +509,16 @@ class Store:
         with self.db.atomic():
             for session_id, match in matches.items():
                 self._upsert_match(session_id, match, now)
+            # A theme changed is a count of « where to offer a workshop » changed.
+            sources = [r[0] for r in self.db.execute(
+                "select distinct source_id from sessions where id in (select value from json_each(?))",
+                [json.dumps(list(matches))])]
+            refresh_organisers(self.db, sources)
+
+    def refresh_organisers(self) -> None:
+        """Recompute every fact of the ``organisers`` view (after a bulk load or a manual edit)."""
+        with self.db.atomic():
+            refresh_organisers(self.db)
 
     def _upsert_match(self, session_id: str, match: dict, now: str) -> None:
         # One statement, not sqlite-utils' upsert (which re-reads the table schema each call):

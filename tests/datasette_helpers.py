@@ -201,11 +201,13 @@ def free_port() -> int:
 class DatasetteProcess:
     """``datasette serve`` on a loopback port, with the project's metadata and plugins."""
 
-    def __init__(self, db: Path, env: dict[str, str]):
+    def __init__(self, db: Path, env: dict[str, str], settings: dict[str, str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = db.with_suffix(".datasette.log")
         command = datasette_command(str(db), "127.0.0.1", self.port)
+        for name, value in (settings or {}).items():  # e.g. trace_debug, to see which SQL a page runs
+            command += ["--setting", name, value]
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env})
         self._wait_until_up()

@@ -20,7 +20,7 @@ from crawler.alerts import AlertsConfig, Subscriber, build_digests
 from crawler.digest import french_days
 from crawler.geo import locate
 from crawler.serve import METADATA
-from crawler.store import Store
+from crawler.store import ORGANISERS_VIEW_V3, Store
 from datasette_helpers import (ABF, BD22, BD26, BD35, PARIS, PASSWORD, ROOT, SCRIPT_TITLE, VITRE, VOLUNTEER,
                                DatasetteProcess, catalogue, course_days, paris, relevant, sid, today, weekly_days)
 
@@ -77,7 +77,7 @@ def test_the_organisers_view_is_described_column_by_column(veille_db):
 
 def test_internal_tables_are_hidden_and_subscribers_private(datasette):
     tables = {t["name"]: t["hidden"] for t in requests.get(f"{datasette.url}/veille.json", timeout=10).json()["tables"]}
-    assert tables["sessions_fts"] and tables["sessions_fts_data"] and tables["source_runs"]
+    assert tables["sessions_fts"] and tables["sessions_fts_data"] and tables["source_runs"] and tables["organiser_days"]
     assert not tables["sessions"] and not tables["triage"]
     assert "alerts" not in tables  # subscribers' addresses: volunteers only
     assert requests.get(f"{datasette.url}/veille/alerts.json", timeout=10).status_code == 403
@@ -489,6 +489,17 @@ def test_triage_survives_a_new_crawl_and_a_rematch(datasette, veille_db):
     store.save_matches({session: relevant("« vie privée » dans le titre", 99)})
     assert triage_row(veille_db, session)["state"] == "pas pertinent"
     assert "Vie privée des usagers : atelier" not in titles(rows(datasette, "prochaines_sessions"))
+
+
+def test_the_organisers_facts_give_what_the_first_view_computed(datasette, veille_db):
+    """After three crawls, triage in Datasette and a re-crawl (the tests above), the view over the
+    stored facts says what schema v3's view, reading every session, says."""
+    conn = sqlite3.connect(veille_db)
+    order = " order by source_id, organiser"
+    now = conn.execute(f"select * from organisers{order}").fetchall()
+    first = conn.execute(f"select * from ({ORGANISERS_VIEW_V3}){order}").fetchall()
+    assert len(now) == 5 and [row[:-2] for row in now] == [row[:-2] for row in first]
+    assert [row[-2:] for row in now] == [pytest.approx(row[-2:]) for row in first]  # average coordinates
 
 
 # --- a fresh install ------------------------------------------------------------------

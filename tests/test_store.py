@@ -1,10 +1,12 @@
 """The store, one behaviour per test, on a fresh real SQLite file."""
 import shutil
 import sqlite3
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from conftest import ROOT
+from crawler.rematch import rematch
 from crawler.sources import Source
 from crawler.store import SCHEMA_VERSION, Store
 
@@ -115,3 +117,65 @@ def test_health_of_a_source_that_never_gave_sessions_is_empty_not_degraded(store
     save(store, [], {"pages": 1, "items": 0, "errors": []})
     save(store, [], {"pages": 1, "items": 0, "errors": []})
     assert health_of(store) == "empty"
+
+
+# --- the facts of « where to offer a workshop » (organisers) ---------------------------------
+def organisers(store) -> dict[str, dict]:
+    return {r["organiser"]: r for r in store.db.query("select * from organisers")}
+
+
+def day(days: int) -> str:
+    """The day ``days`` from today (UTC, as SQLite's date('now')), at 10:00 Paris winter time."""
+    return f"{(datetime.now(timezone.utc).date() + timedelta(days)).isoformat()}T10:00:00+01:00"
+
+
+MEDIATION = {"score": 0.0, "relevant": False, "terms": [], "why": "", "keywords_version": "k1",
+             "theme": "médiation numérique"}
+
+
+def test_organisers_follow_each_saved_source(store):
+    save(store, [item("past", start=day(-30)), item("soon", start=day(10)),
+                 item("tablettes", start=day(-5), title="Tablettes", organiser="Réseau de Riom", match=MEDIATION)])
+    counts = organisers(store)
+    mine = counts[SOURCE.name]
+    assert (mine["sessions_12_mois"], mine["sessions_a_venir"], mine["sessions_vie_privee"]) == (1, 1, 2)
+    assert counts["Réseau de Riom"]["sessions_mediation"] == 1 and counts["Réseau de Riom"]["rang_prospection"] == 1
+    # The next crawl no longer sees « soon » and moves « past » into the future: the same transaction recounts.
+    save(store, [item("past", start=day(20)), item("tablettes", start=day(-5), title="Tablettes",
+                                                    organiser="Réseau de Riom", match=MEDIATION)])
+    save(store, [item("past", start=day(20)), item("tablettes", start=day(-5), title="Tablettes",
+                                                    organiser="Réseau de Riom", match=MEDIATION)])
+    counts = organisers(store)[SOURCE.name]
+    # « soon » is gone; « past » is now announced.
+    assert (counts["sessions_12_mois"], counts["sessions_a_venir"], counts["sessions_vie_privee"]) == (0, 1, 1)
+    assert counts["derniere_session_vie_privee"] == day(20)[:10]
+
+
+def test_organisers_count_relative_to_the_day_they_are_read(store):
+    save(store, [item("soon", start=day(10))])
+    # A fact stored when its day was in the window, read after it left it (13 months later).
+    store.db.execute("insert into organiser_days values (?, '', ?, 1, 1, 0, 0, 0, 0)",
+                     [SOURCE.id, day(-400)[:10]])
+    counts = organisers(store)[SOURCE.name]
+    assert (counts["sessions_12_mois"], counts["sessions_a_venir"], counts["sessions_mediation"]) == (0, 1, 0)
+
+
+def test_a_triage_pas_pertinent_recounts_the_organiser_at_once(store):
+    save(store, [item("a", start=day(10)), item("b", start=day(10))])
+    assert organisers(store)[SOURCE.name]["sessions_vie_privee"] == 2
+    store.db["triage"].insert({"session_id": "a", "state": "pas pertinent", "by": "alice", "at": "x"})
+    assert organisers(store)[SOURCE.name]["sessions_vie_privee"] == 1
+    store.db.execute("update triage set state = 'inscrit' where session_id = 'a'")
+    assert organisers(store)[SOURCE.name]["sessions_vie_privee"] == 2
+    store.db.execute("update triage set state = 'pas pertinent' where session_id = 'a'")
+    store.db.execute("delete from triage where session_id = 'a'")
+    assert organisers(store)[SOURCE.name]["sessions_vie_privee"] == 2
+
+
+def test_organisers_are_recounted_after_a_rematch(store, tmp_path):
+    # Stored as « other » by an older vocabulary; the current keywords.yml sees privacy in its title.
+    save(store, [item("a", start=day(10), match={**MEDIATION, "theme": "autre"})])
+    assert organisers(store)[SOURCE.name]["sessions_vie_privee"] == 0
+    changed, _ = rematch(str(tmp_path / "veille.db"), str(ROOT / "keywords.yml"))
+    assert [c["id"] for c in changed] == ["a"]
+    assert organisers(store)[SOURCE.name]["sessions_vie_privee"] == 1
