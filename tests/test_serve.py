@@ -1,4 +1,5 @@
 """``veille serve`` on a database file of any name: lists and feeds stay under /veille/."""
+import json
 import sqlite3
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import requests
 
 from conftest import ROOT
 from crawler.datasette_plugins.count_cache import DataVersionCache
-from crawler.serve import MAX_RETURNED_ROWS
+from crawler.serve import MAX_RETURNED_ROWS, METADATA
 from crawler.store import Store
 from datasette_helpers import BD35, DatasetteProcess, item, paris, relevant, today
 from smtp_helpers import free_port
@@ -76,6 +77,13 @@ def test_a_table_still_exports_whole_as_streamed_csv(crowded):
     assert len(page["rows"]) == MAX_RETURNED_ROWS and page["next"]
     csv = requests.get(f"{server.url}/veille/sessions.csv", params={"_stream": "on"}, timeout=30).text
     assert len(csv.strip().splitlines()) == 1 + MANY
+
+
+def test_the_sessions_table_pages_by_the_size_the_metadata_sets(crowded):
+    server, _ = crowded
+    size = json.loads(METADATA.read_text(encoding="utf-8"))["databases"]["veille"]["tables"]["sessions"]["size"]
+    page = requests.get(f"{server.url}/veille/sessions.json", timeout=30).json()
+    assert len(page["rows"]) == size < MANY and page["next"]
 
 
 def traced_sql(server, path: str) -> list[str]:
