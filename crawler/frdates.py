@@ -26,8 +26,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from datetime import MAXYEAR, MINYEAR, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = ["DateParseError", "DateSpan", "find_dates", "fold", "parse_dates"]
@@ -136,10 +136,26 @@ def fold(text: str) -> str:
 
     The result has the length of ``text``, so an offset found in it points into the original.
     """
-    return "".join(_fold(c) for c in text)
+    return text.translate(_FOLDED)
 
 
-@lru_cache(maxsize=4096)  # pages repeat a few hundred characters; decomposing each was 19% of a crawl
+class _FoldTable(dict):
+    """Code point -> its folded character, filled as characters are met, for ``str.translate``.
+
+    Folding character by character in Python, even cached, made 2.4 million calls in a crawl
+    of 1,000 pages; ``translate`` does the loop in C. Bounded, so a page of every Unicode
+    character cannot grow it without end (characters beyond the bound are folded each time).
+    """
+
+    LIMIT = 20_000
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold(chr(code))
+        if len(self) < self.LIMIT:
+            self[code] = folded
+        return folded
+
+
 def _fold(char: str) -> str:
     if char.isspace():
         # NBSP and U+202F narrow no-break spaces sit inside "9 h 30"; line breaks stay,
@@ -154,8 +170,10 @@ def _fold(char: str) -> str:
     return base if len(base) == 1 else char
 
 
-@dataclass(frozen=True)
-class _Token:
+_FOLDED = _FoldTable()
+
+
+class _Token(NamedTuple):  # a tuple: a frozen dataclass took longer to build than to lex
     kind: str
     text: str
     start: int
@@ -166,15 +184,15 @@ class _Token:
 def _lex(text: str) -> list[_Token]:
     tokens = []
     for m in _TOKEN.finditer(fold(text)):
-        kind, value = m.lastgroup, None
-        if m.group("iso"):
-            kind, value = "date", _ymd(*(int(p) for p in m.group().split("-")))
-        elif m.group("numdate"):
-            day, month, year = (int(p) for p in re.split(r"[/.-]", m.group()))
+        kind, found, value = m.lastgroup, m.group(), None  # the outer group: iso, numdate, time, num, word, punct
+        if kind == "iso":
+            kind, value = "date", _ymd(*(int(p) for p in found.split("-")))
+        elif kind == "numdate":
+            day, month, year = (int(p) for p in re.split(r"[/.-]", found))
             kind, value = "date", _ymd(year + 2000 if year < 100 else year, month, day)
-        elif m.group("time"):
-            kind, value = "time", _clock(m)
-        tokens.append(_Token(kind, m.group(), m.start(), m.end(), value))
+        elif kind == "time":
+            value = _clock(m)
+        tokens.append(_Token(kind, found, *m.span(), value))
     return tokens
 
 
@@ -556,8 +574,9 @@ def _checked(text: str, ref: date) -> date:
 
 def _scan(parser: _Parser, ref: date) -> list[DateSpan]:
     spans, i = [], 0
+    openings = _openings(parser.toks)
     while i < len(parser.toks):
-        group = parser.recurrence(i) or parser.group(i)
+        group = (parser.recurrence(i) or parser.group(i)) if openings[i] else None
         if group is None:
             i += 1
             continue
@@ -566,6 +585,23 @@ def _scan(parser: _Parser, ref: date) -> list[DateSpan]:
             spans.append(span)
         i = group.end  # an impossible date is skipped whole, not re-read from its middle
     return spans
+
+
+_WEEKDAY_WORDS = WEEKDAYS.keys() | _WEEKDAY_PLURALS.keys()
+
+
+def _openings(toks: list[_Token]) -> list[bool]:
+    """Whether a date expression may start at each token, so ``_scan`` tries the grammar only there.
+
+    A group's first atom comes after at most two intro tokens ("l'", "le") and is a number,
+    a numeric date or a weekday; a recurrence starts with "tous" or "chaque". Most tokens
+    can start nothing: trying the grammar at each was a fifth of the date search on the
+    fixtures' lines.
+    """
+    atoms = [tok.kind in ("num", "date") or (tok.kind == "word" and tok.text in _WEEKDAY_WORDS) for tok in toks]
+    atoms += [False, False]
+    return [atoms[i] or atoms[i + 1] or atoms[i + 2] or (tok.kind == "word" and tok.text in ("tous", "chaque"))
+            for i, tok in enumerate(toks)]
 
 
 def find_dates(text: str, ref: date) -> list[DateSpan]:

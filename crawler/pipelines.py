@@ -1,7 +1,7 @@
 """Item pipelines: validate -> match -> store.
 
-Sessions are kept in memory per source and written at the end of the crawl, one
-transaction per source, so a crash never leaves a source half-written.
+Sessions are kept in memory per source and written when that source is finished (or at the
+end of the crawl), one transaction per source, so a crash never leaves a source half-written.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import InvalidSession, validate
 from crawler.scoring import match_record
+from crawler.spiders.calendar import source_finished
 from crawler.store import Store
 from matchers import load_matcher
 
@@ -54,12 +55,16 @@ class MatchPipeline:
 
 
 class StorePipeline:
-    """Write each source's sessions, matches and health to the database when the crawl ends."""
+    """Write each source's sessions, matches and health to the database as soon as the source is
+    finished (every page answered, every item through the pipelines), one transaction per source;
+    what is left when the crawl closes is written then. A source's items leave memory once written."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.db_path = crawler.settings.get("VEILLE_DB")
         self.items: dict[str, list[dict]] = defaultdict(list)
+        self.saved: dict[str, dict] = {}  # source id -> what its save gave (outcome, counts, pages...)
+        crawler.signals.connect(self.source_finished, signal=source_finished)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -76,22 +81,35 @@ class StorePipeline:
         self.items[item["source_id"]].append(item)
         return item
 
+    def source_finished(self, source_id: str):
+        self._save(source_id)
+
+    def _save(self, source_id: str) -> None:
+        """One source in one transaction; its items are dropped only once written (a failed write
+        is tried again at close, where its error stops the run from passing as finished)."""
+        spider = self.crawler.spider
+        health = spider.runs[source_id].summary()
+        items = _unique(self.items.get(source_id, []))
+        counts = self.store.save_source(self.run_id, spider.sources[source_id], items, health)
+        self.items.pop(source_id, None)
+        outcome = "failed" if health["failed"] else ("empty" if not items else "ok")
+        self.saved[source_id] = {"outcome": outcome, **counts, "pages": health["pages"],
+                                 "errors": len(health["errors"]), "strategy": health["strategy"],
+                                 "beyond_horizon": health["beyond_horizon"]}
+
     def close_spider(self):
         spider = self.crawler.spider
         totals = {"sources_ok": 0, "sources_failed": 0, "sources_empty": 0,
                   "sessions_new": 0, "sessions_changed": 0, "sessions_gone": 0, "pages": 0, "sources": {}}
-        for source_id, source in spider.sources.items():
-            health = spider.runs[source_id].summary()
-            items = _unique(self.items.get(source_id, []))
-            counts = self.store.save_source(self.run_id, source, items, health)
-            outcome = "failed" if health["failed"] else ("empty" if not items else "ok")
-            totals[f"sources_{outcome}"] += 1
-            totals["pages"] += health["pages"]
+        for source_id in spider.sources:
+            if source_id not in self.saved:
+                self._save(source_id)
+            saved = self.saved[source_id]
+            totals[f"sources_{saved['outcome']}"] += 1
+            totals["pages"] += saved["pages"]
             for key in ("new", "changed", "gone"):
-                totals[f"sessions_{key}"] += counts[key]
-            totals["sources"][source_id] = {"outcome": outcome, **counts, "pages": health["pages"],
-                                            "errors": len(health["errors"]), "strategy": health["strategy"],
-                                            "beyond_horizon": health["beyond_horizon"]}
+                totals[f"sessions_{key}"] += saved[key]
+            totals["sources"][source_id] = saved
         self.store.cluster_duplicates()
         status = "failed" if spider.sources and totals["sources_failed"] == len(spider.sources) else "finished"
         self.store.finish_run(self.run_id, totals, status)

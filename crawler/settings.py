@@ -62,9 +62,18 @@ ITEM_PIPELINES = {
     "crawler.pipelines.MatchPipeline": 200,
     "crawler.pipelines.StorePipeline": 300,
 }
+# The pipelines never wait (no I/O but the store's writes, which are synchronous), so running
+# several items at once gains nothing; and Scrapy 2.19 starts CONCURRENT_ITEMS asyncio tasks
+# for every response, items or not: with its default of 100, a third of the crawl's CPU
+# (bench/crawl.py: 1 ms per page, in Scrapy alone too). Raise it if a pipeline ever awaits.
+CONCURRENT_ITEMS = 1
 
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 starts an HTTP server that runs any Python code sent to it (its token in a job
+# file of the user's profile) in every crawl under asyncio; like the telnet console, a weekly
+# job has no use for it.
+REMOTE_CONTROL_ENABLED = False

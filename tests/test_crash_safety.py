@@ -16,12 +16,16 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from scrapy import signals
+from scrapy.http import HtmlResponse
 
 from conftest import ROOT
 from crawl_helpers import FAST, TODAY, write_sources
 from crawler.sites import SiteServer
 from crawler.sources import Source
+from crawler.spiders.calendar import source_finished
 from crawler.store import Store
+from fault_server import spider_for
 
 SOURCES, EVENTS = 24, 20  # enough sessions that writing them takes a measurable while
 
@@ -149,6 +153,29 @@ def test_a_source_is_written_whole_or_not_at_all(tmp_path):
     with pytest.raises(KeyError):
         store.save_source(run_id, source, [whole, broken], {"pages": 1, "items": 2, "errors": [], "failed": False})
     assert query(tmp_path / "veille.db", "select id from sessions") == []
+
+
+def test_a_source_is_finished_when_its_pages_are_read_and_its_items_through_the_pipelines(tmp_path):
+    """What lets the store write a source before the crawl ends (and forget its items): the
+    spider says so only once no page of it is pending and every item it gave left the pipelines."""
+    url = "http://127.0.0.1:9/formations/1045-rgpd"
+    spider = spider_for(write_sources(tmp_path / "sources.yml", [{"id": "bd07", "name": "BD", "url": url}]))
+    finished = []
+
+    def on_finished(source_id):
+        finished.append(source_id)
+
+    spider.crawler.signals.connect(on_finished, signal=source_finished, weak=False)
+    request = spider._request(spider.sources["bd07"], url)
+    page = (b"<html><body><h1>Atelier RGPD</h1><p>Date : jeudi 14 janvier 2027, 9 h 00 - 12 h 00</p>"
+            b"<p>Lieu : M\xc3\xa9diath\xc3\xa8que, Privas</p></body></html>")
+    items = list(spider.parse(HtmlResponse(url, body=page, encoding="utf-8", request=request), source_id="bd07"))
+    assert [item["title"] for item in items] == ["Atelier RGPD"]
+    assert finished == []  # its page is read, but its item is still in the pipelines
+    spider.crawler.signals.send_catch_log(signals.item_scraped, item=items[0], response=None, spider=spider)
+    assert finished == ["bd07"]
+    spider.crawler.signals.send_catch_log(signals.item_dropped, item=items[0], response=None, spider=spider)
+    assert finished == ["bd07"]  # once
 
 
 def free_port() -> int:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import islice
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -34,11 +35,29 @@ from crawler.frdates import find_dates, fold, parse_dates
 _BLOCKS = ["p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "td", "th",
            "blockquote", "section", "article", "header", "footer", "ul", "ol", "dl", "table",
            "tr", "figure", "figcaption", "pre", "address", "main"]
+_BLOCK_NAMES = frozenset(_BLOCKS)
 _HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
-_TEASER_HEADINGS = ["h1", "h2", "h3", "h4"]  # a list item's linked title
-_NOISE = ["script", "style", "noscript", "template", "form", "nav", "aside", "iframe", "svg"]
-_BODY_SELECTORS = ['[itemprop="articleBody"]', ".entry-content", ".item-page", "article",
-                   "main", "#content", "body"]
+_TEASER_HEADINGS = frozenset({"h1", "h2", "h3", "h4"})  # a list item's linked title
+_NOISE = frozenset({"script", "style", "noscript", "template", "form", "nav", "aside", "iframe", "svg"})
+_BOLD = frozenset({"strong", "b"})
+_A = frozenset({"a"})
+# Where the article is, best first. Plain tests on a tag rather than CSS selectors: the body
+# took up to seven soupsieve selects, twice a page, each one a walk of the tree.
+_BODY_TESTS = (
+    lambda el: el.get("itemprop") == "articleBody",  # [itemprop="articleBody"]
+    lambda el: _has_class(el, "entry-content"),
+    lambda el: _has_class(el, "item-page"),
+    lambda el: el.name == "article",
+    lambda el: el.name == "main",
+    lambda el: el.get("id") == "content",  # #content
+    lambda el: el.name == "body",
+)
+_TITLE_TESTS = (
+    lambda el: el.name == "h1",
+    lambda el: _has_class(el, "entry-title"),
+    lambda el: el.get("itemprop") == "headline",
+)
+_CLASS_NAMES = re.compile(r"[^ \t\r\n\f]+")
 
 # Lines whose date is not the session's: "Publié le 14 septembre 2026", "Mise à jour du
 # 20 novembre : ce café ABF est reporté", "Date limite d'inscription : 17 décembre 2026".
@@ -93,19 +112,23 @@ def extract(body: bytes, url: str, ref: date, content_type: str | None = None) -
     """
     soup = BeautifulSoup(decode_html(body, content_type), "lxml")
     title = page_title(soup)
-    kind = page_kind(title, url, _first_lines(soup))
+    article = _body(soup)
+    kind = page_kind(title, url, _first_lines(article))
     if kind:
         return Extraction(strategy=f"html:{kind}")
     details = _detail_links(soup, url)
-    pages = _pagination_links(soup, url) if len(details) >= 2 else []  # before the pager's <nav> goes
-    links = _links(soup, url)  # before the menus go: a home page is mostly its menu
-    for tag in soup.find_all(_NOISE):
+    anchors = _anchors(soup)
+    pages = _pagination_links(anchors, url) if len(details) >= 2 else []  # before the pager's <nav> goes
+    links = _links(anchors, url)  # before the menus go: a home page is mostly its menu
+    for tag in _tags(soup, _NOISE):
         tag.decompose()
+    if article.decomposed:  # it sat in a noise tag: take the next candidate (removing tags adds no match)
+        article = _body(soup)
     post_date = _post_date(soup)
     if len(details) >= 2 and not _announces_itself(soup, url, details, post_date or ref):
         return Extraction(follow=details + pages, strategy="html:list")
     sessions, problems = article_sessions(
-        _body(soup), title, url, post_date=post_date, ref=ref, organiser=_site_name(soup)
+        article, title, url, post_date=post_date, ref=ref, organiser=_site_name(soup)
     )
     # A page that announces sessions only leads on to its PDF programme, if any: not to the
     # teasers of a sidebar block of other trainings, which would credit them to this source.
@@ -175,11 +198,11 @@ def post_sessions(content: str, title: str, url: str, post_date: date | None, re
 
 def page_title(soup: BeautifulSoup) -> str:
     """The article's title: its ``h1``, else the ``og:title``, else ``<title>`` without the site."""
-    for selector in ("h1", ".entry-title", '[itemprop="headline"]'):
-        found = soup.select_one(selector)
+    for test in _TITLE_TESTS:
+        found = _first(soup, test)
         if found and found.get_text(strip=True):
             return _clean(found.get_text(" "))
-    meta = soup.find("meta", property="og:title")
+    meta = _meta(soup, "og:title")
     if meta and meta.get("content"):
         return _clean(meta["content"])
     full = _clean(soup.title.get_text()) if soup.title else ""
@@ -241,7 +264,7 @@ def _blocks(root: Tag, anchor: date) -> list[_Block]:
     for br in root.find_all("br"):
         br.replace_with("\n")
     blocks = []
-    leaves = [el for el in root.find_all(_BLOCKS) if not el.find(_BLOCKS)] or [root]
+    leaves = _leaves(_tags(root, _BLOCK_NAMES)) or [root]
     for el in leaves:
         lines = [_clean(line) for line in el.get_text().split("\n")]
         lines = [line for line in lines if line]
@@ -253,9 +276,29 @@ def _blocks(root: Tag, anchor: date) -> list[_Block]:
     return blocks
 
 
+def _leaves(blocks: list[Tag]) -> list[Tag]:
+    """The blocks with no block inside: each block marks its ancestors once, instead of each
+    block searching its own descendants (quadratic on long pages)."""
+    enclosing: set[int] = set()
+    for el in blocks:
+        parent = el.parent
+        while parent is not None and id(parent) not in enclosing:
+            enclosing.add(id(parent))
+            parent = parent.parent
+    return [el for el in blocks if id(el) not in enclosing]
+
+
+def _tags(root: Tag, names: frozenset[str]) -> list[Tag]:
+    """``root.find_all(names)`` in document order. BeautifulSoup 4.13+ builds a matcher of
+    one rule per name at every call: that cost more than the walk itself on a detail page."""
+    return [el for el in root.descendants if isinstance(el, Tag) and el.name in names]
+
+
 def _bold_only(el: Tag) -> bool:
-    bold = "".join(b.get_text() for b in el.find_all(["strong", "b"]) if not b.find_parent(["strong", "b"]))
-    return el.name == "p" and bool(bold.strip()) and _clean(bold) == _clean(el.get_text(" "))
+    if el.name != "p":
+        return False
+    bold = "".join(b.get_text() for b in _tags(el, _BOLD) if not any(p.name in _BOLD for p in b.parents))
+    return bool(bold.strip()) and _clean(bold) == _clean(el.get_text(" "))
 
 
 def _sections(blocks: list[_Block]) -> list[tuple[str | None, list[str]]]:
@@ -269,22 +312,47 @@ def _sections(blocks: list[_Block]) -> list[tuple[str | None, list[str]]]:
 
 
 def _body(soup: BeautifulSoup) -> Tag:
-    return next(found for found in map(soup.select_one, _BODY_SELECTORS) if found is not None) \
-        if soup.body else soup
+    """The article: the first tag passing the best of ``_BODY_TESTS`` that any tag passes (one walk)."""
+    if not soup.body:
+        return soup
+    firsts: list[Tag | None] = [None] * len(_BODY_TESTS)
+    for el in soup.descendants:
+        if isinstance(el, Tag):
+            for rank, test in enumerate(_BODY_TESTS):
+                if firsts[rank] is None and test(el):
+                    firsts[rank] = el
+            if firsts[0] is not None:
+                break
+    return next(found for found in firsts if found is not None)
 
 
-def _first_lines(soup: BeautifulSoup) -> str:
+def _first(root: Tag, test) -> Tag | None:
+    """The first tag under ``root``, in document order, that passes ``test``."""
+    return next((el for el in root.descendants if isinstance(el, Tag) and test(el)), None)
+
+
+def _meta(soup: BeautifulSoup, name: str) -> Tag | None:
+    """``<meta property="og:...">``: ``soup.find("meta", property=name)`` without building a matcher."""
+    return _first(soup, lambda el: el.name == "meta" and el.get("property") == name)
+
+
+def _has_class(el: Tag, name: str) -> bool:
+    """Whether ``el`` is of class ``name`` (CSS ``.name``)."""
+    classes = el.get("class") or ()
+    return name in (_CLASS_NAMES.findall(classes) if isinstance(classes, str) else classes)
+
+
+def _first_lines(body: Tag) -> str:
     """The opening of the article, where a report says "s'est déroulée le 8 octobre"."""
-    paragraphs = _body(soup).find_all("p", limit=2)
+    paragraphs = list(islice((el for el in body.descendants if isinstance(el, Tag) and el.name == "p"), 2))
     return " ".join(p.get_text(" ") for p in paragraphs)
 
 
 def _post_date(soup: BeautifulSoup) -> date | None:
     """When the page was published (the anchor for years): meta tag, then ``<time datetime>``."""
-    meta = soup.find("meta", property="article:published_time")
+    meta = _meta(soup, "article:published_time")
     candidates = [meta.get("content")] if meta else []
-    candidates += [t.get("datetime") for t in soup.select(
-        'time.published[datetime], time[itemprop="datePublished"], .published time[datetime]')]
+    candidates += [t.get("datetime") for t in soup.descendants if isinstance(t, Tag) and _publication_time(t)]
     for value in candidates:
         try:
             return datetime.fromisoformat(value.strip()).date()
@@ -293,15 +361,24 @@ def _post_date(soup: BeautifulSoup) -> date | None:
     return None
 
 
+def _publication_time(el: Tag) -> bool:
+    """CSS ``time.published[datetime], time[itemprop="datePublished"], .published time[datetime]``."""
+    if el.name != "time":
+        return False
+    if el.get("itemprop") == "datePublished":
+        return True
+    return el.get("datetime") is not None and any(_has_class(up, "published") for up in [el, *el.parents])
+
+
 def _site_name(soup: BeautifulSoup) -> str | None:
-    meta = soup.find("meta", property="og:site_name")
+    meta = _meta(soup, "og:site_name")
     return _clean(meta["content"]) if meta and meta.get("content") else None
 
 
 def _detail_links(soup: BeautifulSoup, url: str) -> list[str]:
     """Same-site pages linked from headings: the items of a calendar list or a blog home."""
     links = []
-    for heading in soup.find_all(_TEASER_HEADINGS):
+    for heading in _tags(soup, _TEASER_HEADINGS):
         target = _heading_link(heading, url)
         if target and target not in links and target != _without_fragment(url):
             links.append(target)
@@ -310,7 +387,9 @@ def _detail_links(soup: BeautifulSoup, url: str) -> list[str]:
 
 def _heading_link(element: Tag, url: str) -> str | None:
     """The same-site page an ``h1``-``h4`` links to, as a list item's title does."""
-    anchor = element.find("a", href=True) if element.name in _TEASER_HEADINGS else None
+    if element.name not in _TEASER_HEADINGS:
+        return None
+    anchor = next((a for a in _tags(element, _A) if a.get("href") is not None), None)
     return _same_site(url, anchor["href"]) if anchor else None
 
 
@@ -332,9 +411,14 @@ def _announces_itself(soup: BeautifulSoup, url: str, details: list[str], anchor:
     return _session_date(lines, anchor) is not None
 
 
-def _pagination_links(soup: BeautifulSoup, url: str) -> list[str]:
+def _anchors(soup: BeautifulSoup) -> list[Tag]:
+    """The page's ``<a href>``, in order (``find_all("a", href=True)``, read once for two uses)."""
+    return [a for a in _tags(soup, _A) if a.get("href") is not None]
+
+
+def _pagination_links(anchors: list[Tag], url: str) -> list[str]:
     links = []
-    for anchor in soup.find_all("a", href=True):
+    for anchor in anchors:
         target = _same_site(url, anchor["href"])
         label = fold(anchor.get_text(" ")).strip()
         is_page = _PAGINATION_HREF.search(anchor["href"]) or label in _PAGINATION_TEXT \
@@ -344,10 +428,10 @@ def _pagination_links(soup: BeautifulSoup, url: str) -> list[str]:
     return links
 
 
-def _links(soup: BeautifulSoup, url: str) -> list[str]:
+def _links(anchors: list[Tag], url: str) -> list[str]:
     """Every same-site page the page links to, in order, once."""
     links = []
-    for anchor in soup.find_all("a", href=True):
+    for anchor in anchors:
         target = _same_site(url, anchor["href"])
         if target and target not in links and target != _without_fragment(url):
             links.append(target)

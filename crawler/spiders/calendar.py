@@ -5,9 +5,11 @@ host, page budget and date horizon); reading formats is the extractors' job.
 """
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
 import scrapy
+from scrapy import signals
 
 from crawler.canonical import canonical_url, site_of, url_key
 from crawler.extractors import detect
@@ -16,6 +18,12 @@ from crawler.health import SourceRun
 from crawler.items import session_id
 from crawler.middlewares import describe_failure
 from crawler.sources import load_sources
+
+# Sent with ``source_id`` once every request of a source is answered (or has failed) and every
+# item it gave has left the pipelines: the store can then write that source without waiting
+# for the whole crawl. A source that never gets there (a request Scrapy drops without a word)
+# is written when the crawl closes, as all were before.
+source_finished = object()
 
 
 def identity_on_site(value: str, site_url: str, drop_pagination: bool = False) -> str:
@@ -52,6 +60,9 @@ class CalendarSpider(scrapy.Spider):
         if spider.only and (unknown := spider.only - set(spider.sources)):
             raise ValueError(f"no enabled source with id {', '.join(sorted(unknown))} in {spider.sources_file}")
         spider.runs = {sid: SourceRun(sid) for sid in spider.sources}
+        spider.open_pages, spider.open_items, spider.finished = Counter(), Counter(), set()
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(spider._item_done, signal=signal)
         return spider
 
     async def start(self):
@@ -67,6 +78,7 @@ class CalendarSpider(scrapy.Spider):
         # off: with it, a redirect loop /loop-a -> /loop-b -> /loop-a ended silently (the second
         # /loop-a was dropped as a duplicate, no errback, no error row), and a page two sources
         # link to was fetched for one only.
+        self.open_pages[source.id] += 1
         return scrapy.Request(url, callback=self.parse, errback=self.failed, dont_filter=True,
                               cb_kwargs={"source_id": source.id})
 
@@ -74,8 +86,31 @@ class CalendarSpider(scrapy.Spider):
         source_id = failure.request.cb_kwargs["source_id"]
         kind, message = describe_failure(failure, self.settings.getint("DOWNLOAD_MAXSIZE"))
         self.runs[source_id].error(failure.request.url, kind, message)
+        self._page_done(source_id)
+
+    def _page_done(self, source_id: str) -> None:
+        self.open_pages[source_id] -= 1
+        self._maybe_finished(source_id)
+
+    def _item_done(self, item, **_) -> None:
+        """An item left the pipelines: stored, dropped as invalid, or lost to a pipeline error."""
+        source_id = item.get("source_id") if isinstance(item, dict) else None
+        if source_id in self.open_items:
+            self.open_items[source_id] -= 1
+            self._maybe_finished(source_id)
+
+    def _maybe_finished(self, source_id: str) -> None:
+        if self.open_pages[source_id] == 0 and self.open_items[source_id] == 0 and source_id not in self.finished:
+            self.finished.add(source_id)
+            self.crawler.signals.send_catch_log(source_finished, source_id=source_id)
 
     def parse(self, response, source_id: str):
+        try:
+            yield from self._read(response, source_id)
+        finally:  # the page's links are requested and its items counted by now
+            self._page_done(source_id)
+
+    def _read(self, response, source_id: str):
         source, run = self.sources[source_id], self.runs[source_id]
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         try:
@@ -133,4 +168,5 @@ class CalendarSpider(scrapy.Spider):
                 fetched_at=fetched_at,
             )
             run.count_item(item, self.today.isoformat())
+            self.open_items[source.id] += 1
             yield item
