@@ -91,6 +91,9 @@ class DateSpan:
     text: str = ""
     start_offset: int = 0
     end_offset: int = 0
+    # Days whose written weekday is wrong ("mardi 14 mars 2027", a Sunday). The written date is
+    # kept (the year is stated, or no nearby year fits the weekday either); the page says so.
+    wrong_weekdays: tuple[date, ...] = ()
 
     def as_dict(self) -> dict:
         """The four fields of the dev set, as ISO strings (``HH:MM`` for times)."""
@@ -100,6 +103,13 @@ class DateSpan:
             "start_time": self.start_time.strftime("%H:%M") if self.start_time else None,
             "end_time": self.end_time.strftime("%H:%M") if self.end_time else None,
         }
+
+    def weekday_note(self) -> str | None:
+        """French note for the crawl report when a written weekday contradicts its date."""
+        if not self.wrong_weekdays:
+            return None
+        days = ", ".join(f"le {day:%d/%m/%Y} est un {_WEEKDAY_NAMES[day.weekday()]}" for day in self.wrong_weekdays)
+        return f"jour de la semaine incohérent dans « {self.text} » : {days} ; date écrite retenue"
 
     def to_iso(self, tz: str = "Europe/Paris") -> tuple[str, str | None, bool]:
         """``(start, end, all_day)``: dates when no time is stated, else offset datetimes.
@@ -516,6 +526,7 @@ def _last_day(year: int, month: int) -> date:
 
 def _span(parser: _Parser, group: _Group, ref: date) -> DateSpan | None:
     days: set[date] = set()
+    wrong: tuple[date, ...] = ()
     if group.month_span is not None:
         try:
             bounds = _month_days(group.month_span, ref)
@@ -527,6 +538,7 @@ def _span(parser: _Parser, group: _Group, ref: date) -> DateSpan | None:
         dates = _fill(atoms, ref, group.relative)
         if dates is None:
             return None
+        wrong = tuple(d for a, d in zip(atoms, dates) if a.weekday is not None and a.weekday != d.weekday())
         position = 0
         for item in group.items:
             ends = dates[position:position + len(item.atoms)]
@@ -542,7 +554,7 @@ def _span(parser: _Parser, group: _Group, ref: date) -> DateSpan | None:
     slots = [slot for item in group.items for slot in item.times]
     first, last = parser.toks[group.start], parser.toks[group.end - 1]
     span = DateSpan(min(days), max(days), days=tuple(sorted(days)), text=parser.text[first.start:last.end],
-                    start_offset=first.start, end_offset=last.end)
+                    start_offset=first.start, end_offset=last.end, wrong_weekdays=wrong)
     return _with_times(span, slots)
 
 

@@ -185,6 +185,17 @@ def test_impossible_date_is_a_problem_not_a_session():
     assert result.problems == ["date illisible « 31 février 2025 » pour « Le numérique en bibliothèque »"]
 
 
+def test_a_weekday_contradicting_its_date_keeps_the_session_and_is_reported():
+    body = page("<h1>Journées d'étude</h1>"
+                "<h3>Protéger ses données</h3><p>Mardi 14 mars 2027, 9h-12h</p>"
+                "<h3>Accueillir les tout-petits</h3><p>Jeudi 18 mars 2027, 9h-12h</p>")
+    result = html.extract(body, "http://x.test/agenda", REF)
+    assert [(s["title"], s["start"]) for s in result.sessions] == [
+        ("Protéger ses données", "2027-03-14T09:00:00+01:00"), ("Accueillir les tout-petits", "2027-03-18T09:00:00+01:00")]
+    assert result.problems == ["jour de la semaine incohérent dans « Mardi 14 mars 2027, 9h-12h » : le 14/03/2027 "
+                               "est un dimanche ; date écrite retenue, pour « Protéger ses données »"]
+
+
 def test_list_carrying_title_and_date_without_detail_links_gives_sessions():
     body = page("<h1>Calendrier</h1><h2>Désherbage</h2><p>mardi 3 juin 2025</p><p>Lieu : Riom</p>"
                 "<h2>Bébés lecteurs</h2><p>jeudi 5 juin 2025, 14h-17h</p>")
@@ -231,6 +242,17 @@ def test_drupal_node_345_with_a_control_character_in_its_meta_charset_reads_as_b
     assert broken != body
     sessions = html.extract(broken, HOST + "/node/345", REF).sessions
     assert sessions and sessions == html.extract(body, HOST + "/node/345", REF).sessions
+
+
+@pytest.mark.parametrize("dates, start, problem", [
+    ("mardi 14 mars 2027", "2027-03-14", "jour de la semaine incohérent dans « mardi 14 mars 2027 » : "
+                                          "le 14/03/2027 est un dimanche ; date écrite retenue, pour « RGPD »"),
+    ("31 février 2027", None, "date illisible « 31 février 2027 » pour « RGPD »"),
+])
+def test_a_pdf_block_with_a_doubtful_date_is_reported(dates, start, problem):
+    problems = []
+    session = pdf._catalogue_session("RGPD", [f"Dates : {dates}", "Lieu : Riom"], "http://x.test/c.pdf", REF, problems)
+    assert (session and session["start"], problems) == (start, [problem])
 
 
 def test_pdf_catalogue_sessions_across_columns_and_pages():

@@ -174,6 +174,18 @@ def test_sentence_full_stop_is_not_taken_as_an_abbreviation():
     assert span.text == "du 3 au 5 juin"
 
 
+def test_a_weekday_contradicting_a_stated_date_keeps_the_date_and_says_so():
+    span = parse_dates("mardi 14 mars 2027, 9 h", REF)  # 14 March 2027 is a Sunday
+    assert (span.start_date, span.wrong_weekdays) == (date(2027, 3, 14), (date(2027, 3, 14),))
+    assert span.weekday_note() == ("jour de la semaine incohérent dans « mardi 14 mars 2027, 9 h » : "
+                                   "le 14/03/2027 est un dimanche ; date écrite retenue")
+    assert parse_dates("dimanche 14 mars 2027", REF).weekday_note() is None
+    # Without a year, the weekday chooses the year: nothing contradicts.
+    assert parse_dates("mardi 14 mars", REF).weekday_note() is None
+    # Only the day whose weekday is wrong is named.
+    assert parse_dates("du lundi 3 au mercredi 6 mai 2027", REF).wrong_weekdays == (date(2027, 5, 6),)
+
+
 def test_fold_keeps_offsets():
     text = "JEUDI 1ᵉʳ OCTOBRE, 9\u202fh – 12\u00a0h"
     assert len(fold(text)) == len(text)

@@ -177,6 +177,8 @@ def article_sessions(root: Tag, title: str, url: str, post_date: date | None, re
         span, used = found
         if post_date and span.end_date < post_date:
             continue
+        if note := span.weekday_note():
+            problems.append(f"{note}, pour « {name} »")
         sessions.append(_session(name, heading, lines, span, used, anchor, base))
     if len(sessions) == 1 and _page_uid(url):
         sessions[0]["uid"] = _page_uid(url)

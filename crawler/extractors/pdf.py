@@ -178,16 +178,14 @@ def _catalogue(lines: list[Line], url: str, ref: date) -> tuple[list[dict], list
     sessions, problems = [], []
     for block in blocks:
         title = " ".join(line.text for line in block if line.bold and line.size > body_size)
-        session = _catalogue_session(title, [line.text for line in block if not line.bold], url, ref)
-        if isinstance(session, dict):
+        session = _catalogue_session(title, [line.text for line in block if not line.bold], url, ref, problems)
+        if session:
             sessions.append(session)
-        elif session:
-            problems.append(session)
     return sessions, problems
 
 
-def _catalogue_session(title: str, texts: list[str], url: str, ref: date) -> dict | str | None:
-    """A session, or a problem when the block's "Dates :" cannot be read, or None (no date)."""
+def _catalogue_session(title: str, texts: list[str], url: str, ref: date, problems: list[str]) -> dict | None:
+    """A session, or None when the block has no "Dates :" or one that cannot be read (a problem)."""
     fields, description, label = {}, [], None
     for i, text in enumerate(texts):
         match = _FIELD.match(text)
@@ -204,7 +202,10 @@ def _catalogue_session(title: str, texts: list[str], url: str, ref: date) -> dic
         return None
     span = parse_dates(fields["date"], ref)
     if span is None:
-        return f"date illisible « {fields['date']} » pour « {title} »"
+        problems.append(f"date illisible « {fields['date']} » pour « {title} »")
+        return None
+    if note := span.weekday_note():
+        problems.append(f"{note}, pour « {title} »")
     start, end, all_day = span.to_iso()
     text = "\n".join(texts)
     return new_session(
