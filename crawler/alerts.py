@@ -25,7 +25,7 @@ import apprise
 import sqlite_utils
 import yaml
 
-from crawler.digest import (FIELD_NAMES, Entry, Feeds, HealthProblem, Link, describe_change,
+from crawler.digest import (Entry, Feeds, HealthProblem, Link, describe_change,
                             describe_registration_closing, describe_start_soon, render)
 from crawler.store import open_db, utcnow
 
@@ -306,34 +306,25 @@ def _last_error(db, source_id: str, since_run: int) -> str | None:
     return f"{row['message']} ({row['kind']}, {row['url']})" if row else None
 
 
-def _silent(db, runs: list[dict]) -> list[HealthProblem]:
-    """Gave sessions before, none in its last two finished crawls: reported once per outage."""
-    streak = list(takewhile(lambda r: not r["items"], reversed(runs)))
-    if len(streak) < 2 or len(streak) == len(runs):
+def _unhealthy(db, runs: list[dict]) -> list[HealthProblem]:
+    """A source failed or degraded (``health.assess``) in its last two finished crawls or more:
+    told once per episode, since one bad crawl is often a passing outage or a quiet month."""
+    episode = list(takewhile(lambda r: r["health"] in ("failed", "degraded"), reversed(runs)))
+    if len(episode) < 2:
         return []
-    first, before = streak[-1], runs[-len(streak) - 1]
+    first, last = episode[-1], episode[0]
+    if any(run["items"] for run in episode):
+        problem = f"{last['problem']} ; depuis {len(episode)} collectes"
+    else:
+        before = next((run for run in reversed(runs[:-len(episode)]) if run["items"]), None)
+        problem = f"aucune session lors des {len(episode)} dernières collectes" + (
+            f" ({before['items']} session{'s' if before['items'] > 1 else ''} à la collecte n° {before['run_id']})"
+            if before else "")
     error = _last_error(db, first["source_id"], first["run_id"])
     return [HealthProblem(
-        f"{first['name']} ({first['source_id']})",
-        f"aucune session lors des {len(streak)} dernières collectes"
-        f" ({before['items']} session{'s' if before['items'] > 1 else ''} à la collecte n° {before['run_id']})",
-        first["source_url"], error or "aucune erreur : la page a sans doute changé d'adresse ou de structure",
+        f"{first['name']} ({first['source_id']})", problem, first["source_url"],
+        error or "aucune erreur : la page a sans doute changé d'adresse ou de structure",
         f"health:{first['source_id']}:{first['run_id']}")]
-
-
-def _lost_fields(runs: list[dict]) -> list[HealthProblem]:
-    """A field present in (almost) every session last time and missing from half of them now."""
-    with_items = [r for r in runs if r["items"]]
-    if len(with_items) < 2 or with_items[-1] is not runs[-1]:
-        return []
-    now, before = with_items[-1], with_items[-2]
-    missing_now, missing_before = json.loads(now["missing_fields"] or "{}"), json.loads(before["missing_fields"] or "{}")
-    lost = [f"{FIELD_NAMES.get(name, name)} ({n} sur {now['items']} sessions)" for name, n in missing_now.items()
-            if n / now["items"] >= 0.5 and missing_before.get(name, 0) / before["items"] <= 0.1]
-    if not lost:
-        return []
-    return [HealthProblem(f"{now['name']} ({now['source_id']})", "champs soudain absents : " + ", ".join(lost),
-                          now["source_url"], None, f"health:{now['source_id']}:fields:{now['run_id']}")]
 
 
 def _failed_crawl(db, failed_share: float) -> list[HealthProblem]:
@@ -358,7 +349,7 @@ def health_problems(db, failed_share: float = DEFAULT_FAILED_SHARE) -> list[Heal
     for run in db.query(SOURCE_RUNS):
         if run["run_status"] == "finished":
             by_source.setdefault(run["source_id"], []).append(run)
-    problems = [p for runs in by_source.values() for p in _silent(db, runs) + _lost_fields(runs)]
+    problems = [p for runs in by_source.values() for p in _unhealthy(db, runs)]
     return problems + _failed_crawl(db, failed_share)
 
 

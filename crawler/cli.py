@@ -281,7 +281,8 @@ def sources_list(sources_file, db, as_json, missing, unverified):
     if Path(db).exists():
         health = {r["id"]: r for r in open_db(db).query(
             "select id, last_success, last_error, last_sessions, confirmed_at, strategy, "
-            "(select health from source_runs r where r.source_id = sources.id order by run_id desc limit 1) as health "
+            "(select health from source_runs r where r.source_id = sources.id order by run_id desc limit 1) as health, "
+            "(select problem from source_runs r where r.source_id = sources.id order by run_id desc limit 1) as problem "
             "from sources")}
     rows = []
     for s in load_sources(sources_file):
@@ -295,14 +296,15 @@ def sources_list(sources_file, db, as_json, missing, unverified):
                      "evidence": s.evidence, "unsupported": s.unsupported,
                      "last_success": h.get("last_success"), "last_sessions": h.get("last_sessions"),
                      "last_error": h.get("last_error"), "confirmed_at": h.get("confirmed_at"),
-                     "health": h.get("health")})
+                     "health": h.get("health"), "problem": h.get("problem")})
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     for r in rows:
         state = "on " if r["enabled"] else "off"
         last = f"{r['health']} {r['last_success'] or ''}" if r["health"] else "never crawled"
-        click.echo(f"{state} {r['id']:<28} {r['kind']:<5} {(r['platform'] or '-')[:30]:<30} {last:<34} {r['url'] or '(no URL yet)'}")
+        problem = f"  ({r['problem']})" if r["problem"] else ""
+        click.echo(f"{state} {r['id']:<28} {r['kind']:<5} {(r['platform'] or '-')[:30]:<30} {last:<34} {r['url'] or '(no URL yet)'}{problem}")
     click.echo(f"{len(rows)} source(s)", err=True)
 
 

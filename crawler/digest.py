@@ -18,7 +18,6 @@ import jinja2
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre")
-FIELD_NAMES = {"description": "description", "place": "lieu", "organiser": "organisateur", "url": "lien"}
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -190,7 +189,7 @@ class Feeds:
 
 @dataclass(frozen=True)
 class HealthProblem:
-    """A calendar that stopped giving sessions or lost fields, or a crawl that mostly failed: for maintainers."""
+    """A calendar failing or degraded for two crawls or more, or a crawl that mostly failed: for maintainers."""
 
     subject: str  # 'Médiathèque départementale d'Ille-et-Vilaine (bd-35)', 'Collecte n° 12'
     problem: str

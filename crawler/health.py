@@ -1,15 +1,20 @@
 """What one crawl of one source did: pages, sessions, errors, strategy; and how healthy that is.
 
-The spider fills a ``SourceRun`` per source; the store keeps it in ``source_runs`` so each run
-can be compared with the previous ones (in the spirit of spidermon's item-count monitors).
+The spider fills a ``SourceRun`` per source; the store keeps it in ``source_runs`` with the
+verdict of ``assess``, the one rule of source health: ``veille sources list``, Datasette's
+« Santé des sources » and the maintainers' digest all read that verdict (in the spirit of
+spidermon's item-count monitors).
 """
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-WATCHED_FIELDS = ("description", "place", "organiser", "url")  # a field that suddenly goes missing is a symptom
+# A field that suddenly goes missing is a symptom; the French names are the report's.
+WATCHED_FIELDS = {"description": "description", "place": "lieu", "organiser": "organisateur", "url": "lien"}
+RECENT_RUNS = 5  # how far back a source's healthy runs are its norm
 
 
 @dataclass
@@ -78,3 +83,34 @@ class SourceRun:
             "failed": self.failed,
             "beyond_horizon": self.beyond_horizon,
         }
+
+
+def assess(health: dict, recent: list[dict]) -> tuple[str, str | None]:
+    """``(verdict, problem)`` of a run: ``ok``, ``empty``, ``failed`` or ``degraded``, and what is
+    wrong in French (None when nothing is).
+
+    ``health`` is ``SourceRun.summary()``; ``recent`` the source's previous runs, newest first
+    (``run_id``, ``health``, ``items``, ``missing_fields`` as JSON). Degraded means: against its
+    healthy runs among the last ``RECENT_RUNS``, its sessions fell by more than half (to none
+    included), or a field that at most one session in ten lacked is missing from half of them.
+    Comparing with healthy runs only keeps a broken source degraded until it recovers; a change
+    that lasts ``RECENT_RUNS`` crawls becomes its new norm.
+    """
+    if health.get("failed"):
+        errors = health.get("errors") or []
+        return "failed", "aucune page lisible" + (f" : {errors[-1]['message']}" if errors else "")
+    items = health.get("items") or 0
+    healthy = [run for run in recent[:RECENT_RUNS] if run["health"] == "ok"]
+    if healthy:
+        usual = max(healthy, key=lambda run: run["items"])
+        if items * 2 < usual["items"]:
+            found = f"{items} session{'s' if items > 1 else ''}" if items else "aucune session"
+            return "degraded", f"{found} au lieu de {usual['items']} (collecte n° {usual['run_id']})"
+        last = healthy[0]
+        before = json.loads(last["missing_fields"] or "{}")
+        lost = [f"{WATCHED_FIELDS.get(name, name)} ({missing} sur {items} sessions)"
+                for name, missing in (health.get("missing_fields") or {}).items()
+                if items and missing * 2 >= items and before.get(name, 0) * 10 <= last["items"]]
+        if lost:
+            return "degraded", "champs soudain absents : " + ", ".join(lost)
+    return ("ok" if items else "empty"), None

@@ -15,8 +15,9 @@ import sqlite_utils
 from rapidfuzz import fuzz, process
 
 from crawler.geo import locate
+from crawler.health import RECENT_RUNS, assess
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 TRACKED_FIELDS = ("title", "start", "end", "place", "status")  # each change is written to session_changes (a new URL is not news)
 MISSING_RUNS_BEFORE_GONE = 2
 TRIAGE_STATES = ("à contacter", "contacté", "inscrit", "pas pertinent")
@@ -329,9 +330,14 @@ def _organisers_table_v6(db: sqlite_utils.Database) -> None:
     db.execute("analyze")
 
 
+def _health_problem_v7(db: sqlite_utils.Database) -> None:
+    """What is wrong with a source's run, in French, beside its verdict (``health.assess``)."""
+    db["source_runs"].add_column("problem", str)
+
+
 # version -> function bringing the database from version-1 to version
 MIGRATIONS = {1: _create_v1, 2: _add_map_and_kind_v2, 3: _add_themes_and_organisers_v3, 4: _speed_up_v4,
-              5: _index_the_lists_v5, 6: _organisers_table_v6}
+              5: _index_the_lists_v5, 6: _organisers_table_v6, 7: _health_problem_v7}
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
@@ -413,8 +419,12 @@ class Store:
                         self._upsert_match(item["id"], item["match"], now)
                 counts["gone"] = self._age_missing(source.id, seen)
                 refresh_organisers(self.db, [source.id])  # where to offer a workshop, from these sessions
+            recent = list(self.db.query(
+                "select run_id, health, items, missing_fields from source_runs where source_id = ? "
+                "order by run_id desc limit ?", [source.id, RECENT_RUNS]))
+            verdict, problem = assess(health, recent)
             self.db["source_runs"].insert(
-                {"run_id": run_id, "source_id": source.id, "health": self._assess(source.id, health), **{
+                {"run_id": run_id, "source_id": source.id, "health": verdict, "problem": problem, **{
                     k: health.get(k) for k in ("pages", "items", "upcoming", "strategy", "finish_reason", "duration")},
                  "errors": len(health.get("errors", [])),
                  "missing_fields": json.dumps(health.get("missing_fields", {}))},
@@ -429,24 +439,6 @@ class Store:
                     update["confirmed_at"] = now
             self.db["sources"].update(source.id, update)
         return counts
-
-    def _assess(self, source_id: str, health: dict) -> str:
-        """``ok``, ``empty``, ``failed`` or ``degraded`` (sessions fell to zero or by more than half,
-        or a field every session had went missing), against the source's last successful runs."""
-        if health.get("failed"):
-            return "failed"
-        before = list(self.db.query(
-            "select items, missing_fields from source_runs where source_id = ? and coalesce(health, '') != 'failed' "
-            "order by run_id desc limit 3", [source_id]))
-        items = health.get("items") or 0
-        usual = max((r["items"] or 0 for r in before), default=0)
-        if usual and items * 2 < usual:
-            return "degraded"
-        previous_missing = json.loads(before[0]["missing_fields"] or "{}") if before else {}
-        for name, missing in (health.get("missing_fields") or {}).items():
-            if before and before[0]["items"] and not previous_missing.get(name) and missing == items:
-                return "degraded"
-        return "ok" if items else "empty"
 
     def _upsert_session(self, run_id: int, source, item: dict, now: str) -> str:
         row = {

@@ -466,15 +466,18 @@ def test_a_source_silent_for_two_finished_runs_is_reported_once_to_maintainers(s
     assert build_digests(store.db, config, TODAY) == []  # the same outage is not told again
 
 
-def test_fields_suddenly_missing_are_reported(store, tmp_path, webhook):
-    run_id = store.start_run()
-    store.save_source(run_id, SOURCES["bd-44"], [RGPD], {"pages": 1, "items": 1, "missing_fields": {"place": 1}})
-    store.finish_run(run_id, {}, "finished")
+def test_fields_missing_for_two_crawls_are_reported(store, tmp_path, webhook):
+    runs = []
+    for _ in range(2):
+        assert health_problems(store.db) == []  # one degraded crawl is not yet a problem
+        runs.append(store.start_run())
+        store.save_source(runs[-1], SOURCES["bd-44"], [RGPD], {"pages": 1, "items": 1, "missing_fields": {"place": 1}})
+        store.finish_run(runs[-1], {}, "finished")
 
     [problem] = health_problems(store.db)
 
-    assert problem.problem == "champs soudain absents : lieu (1 sur 1 sessions)"
-    assert problem.key == f"health:bd-44:fields:{run_id}"
+    assert problem.problem == "champs soudain absents : lieu (1 sur 1 sessions) ; depuis 2 collectes"
+    assert problem.key == f"health:bd-44:{runs[0]}"
 
 
 def test_a_crawl_where_most_sources_failed_is_reported(store, tmp_path, webhook):

@@ -50,6 +50,20 @@ def test_unverified_source_leaves_the_list_once_a_crawl_confirms_it(tmp_path):
     assert next(r for r in listed if r["id"] == confirmed.id)["health"] == "ok"
 
 
+def test_sources_list_says_what_is_wrong_with_a_source(tmp_path):
+    db = tmp_path / "veille.db"
+    source = next(s for s in load_sources(ROOT / "sources.yml") if s.enabled and s.url)
+    store = Store(db)
+    store.sync_sources([source])
+    store.save_source(store.start_run(), source, [], {"pages": 0, "items": 0, "failed": True, "errors": [
+        {"url": source.url, "kind": "http", "message": "HTTP 503"}]})
+    listed = json.loads(veille("sources", "list", "--json", "--db", str(db)))
+    row = next(r for r in listed if r["id"] == source.id)
+    assert (row["health"], row["problem"]) == ("failed", "aucune page lisible : HTTP 503")
+    line = next(line for line in veille("sources", "list", "--db", str(db)).splitlines() if f" {source.id} " in line)
+    assert line.startswith("on ") and line.endswith("(aucune page lisible : HTTP 503)")
+
+
 def command_paths(group: click.Group, prefix=()):
     for name, command in group.commands.items():
         if isinstance(command, click.Group):

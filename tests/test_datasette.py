@@ -177,9 +177,11 @@ def test_source_health(datasette):
     assert [r["source"] for r in result][0] == BD26.id  # failing first
     failing = result[0]
     assert failing["santé"] == "en échec" and failing["dernière_erreur"] == "HTTP 503 Service Unavailable"
+    assert failing["problème"] == "aucune page lisible : HTTP 503 Service Unavailable"
     assert (failing["sessions_maintenant"], failing["sessions_avant"]) == (0, 4)
     healthy = {r["source"]: r for r in result}[BD35.id]
     assert healthy["santé"] == "ok" and healthy["dernier_succès"] and healthy["sessions_maintenant"] == 9
+    assert healthy["problème"] is None
 
 
 def test_session_history(datasette):

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from conftest import ROOT
+from crawler.health import RECENT_RUNS
 from crawler.rematch import rematch
 from crawler.sources import Source
 from crawler.store import SCHEMA_VERSION, Store
@@ -111,6 +112,36 @@ def test_health_is_degraded_when_a_field_suddenly_goes_missing(store):
     save(store, [item("a")], {"pages": 1, "items": 1, "errors": [], "missing_fields": {}})
     save(store, [item("a", place=None)], {"pages": 1, "items": 1, "errors": [], "missing_fields": {"place": 1}})
     assert health_of(store) == "degraded"
+
+
+def health_and_problem(store):
+    return store.db.execute("select health, problem from source_runs order by run_id desc limit 1").fetchone()
+
+
+def test_a_source_stays_degraded_until_it_recovers_and_a_lasting_change_becomes_its_norm(store):
+    save(store, [item(f"s{i}") for i in range(4)], {"pages": 1, "items": 4, "errors": []})
+    first = store.db.execute("select max(run_id) from source_runs").fetchone()[0]
+    for _ in range(RECENT_RUNS):  # compared with the healthy run, still among the last five
+        save(store, [item("s0")], {"pages": 1, "items": 1, "errors": []})
+        assert health_and_problem(store) == ("degraded", f"1 session au lieu de 4 (collecte n° {first})")
+    save(store, [item("s0")], {"pages": 1, "items": 1, "errors": []})
+    assert health_and_problem(store) == ("ok", None)
+
+
+def test_a_failed_crawl_says_why_and_is_not_the_norm_of_the_next(store):
+    save(store, [item("a"), item("b")], {"pages": 1, "items": 2, "errors": []})
+    save(store, [], {"pages": 0, "items": 0, "failed": True,
+                     "errors": [{"url": "https://x.test/agenda", "kind": "http", "message": "HTTP 503"}]})
+    assert health_and_problem(store) == ("failed", "aucune page lisible : HTTP 503")
+    save(store, [], {"pages": 1, "items": 0, "errors": []})
+    assert health_and_problem(store)[1].startswith("aucune session au lieu de 2")
+
+
+def test_a_field_missing_from_half_the_sessions_now_and_few_before_is_named(store):
+    save(store, [item(f"s{i}") for i in range(10)], {"pages": 1, "items": 10, "errors": [], "missing_fields": {"place": 1}})
+    save(store, [item(f"s{i}") for i in range(10)], {"pages": 1, "items": 10, "errors": [],
+                                                     "missing_fields": {"place": 5, "url": 4}})
+    assert health_and_problem(store) == ("degraded", "champs soudain absents : lieu (5 sur 10 sessions)")
 
 
 def test_health_of_a_source_that_never_gave_sessions_is_empty_not_degraded(store):
