@@ -15,7 +15,8 @@ from pathlib import Path
 
 import jinja2
 
-DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+from crawler.frdates import WEEKDAY_NAMES
+
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre")
 
@@ -32,7 +33,7 @@ _TEMPLATES = jinja2.Environment(
 def french_date(day: date) -> str:
     """'jeudi 14 janvier 2027'; the first of the month is '1er' as French writes it."""
     number = "1er" if day.day == 1 else str(day.day)
-    return f"{DAYS[day.weekday()]} {number} {MONTHS[day.month - 1]} {day.year}"
+    return f"{WEEKDAY_NAMES[day.weekday()]} {number} {MONTHS[day.month - 1]} {day.year}"
 
 
 def french_time(moment: datetime) -> str:

@@ -45,10 +45,10 @@ MONTHS = {
 }
 _FULL_MONTHS = {"janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout",
                 "septembre", "octobre", "novembre", "decembre"}
-_WEEKDAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-WEEKDAYS = {name: n for n, name in enumerate(_WEEKDAY_NAMES)} | {
-    name[:3]: n for n, name in enumerate(_WEEKDAY_NAMES)} | {"vend": 4}
-_WEEKDAY_PLURALS = {name + "s": n for n, name in enumerate(_WEEKDAY_NAMES)}
+WEEKDAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+WEEKDAYS = {name: n for n, name in enumerate(WEEKDAY_NAMES)} | {
+    name[:3]: n for n, name in enumerate(WEEKDAY_NAMES)} | {"vend": 4}
+_WEEKDAY_PLURALS = {name + "s": n for n, name in enumerate(WEEKDAY_NAMES)}
 _ORDINALS = {"er", "ere", "re", "e"}
 _INTROS = {"le", "les", "du", "ce", "des"}
 _CONNECTORS = {",", ";", "/", "&", "et", "puis", "ou"}
@@ -108,7 +108,7 @@ class DateSpan:
         """French note for the crawl report when a written weekday contradicts its date."""
         if not self.wrong_weekdays:
             return None
-        days = ", ".join(f"le {day:%d/%m/%Y} est un {_WEEKDAY_NAMES[day.weekday()]}" for day in self.wrong_weekdays)
+        days = ", ".join(f"le {day:%d/%m/%Y} est un {WEEKDAY_NAMES[day.weekday()]}" for day in self.wrong_weekdays)
         return f"jour de la semaine incohérent dans « {self.text} » : {days} ; date écrite retenue"
 
     def to_iso(self, tz: str = "Europe/Paris") -> tuple[str, str | None, bool]:
@@ -404,7 +404,7 @@ class _Parser:
         """"tous les lundis, de septembre à juin" or "chaque mardi du 3 mars au 28 avril"."""
         if self.word(i, {"tous"}) and self.word(i + 1, {"les"}) and self.word(i + 2, _WEEKDAY_PLURALS):
             weekday, j = _WEEKDAY_PLURALS[self.toks[i + 2].text], i + 3
-        elif self.word(i, {"chaque"}) and self.word(i + 1, _WEEKDAY_NAMES):
+        elif self.word(i, {"chaque"}) and self.word(i + 1, WEEKDAY_NAMES):
             weekday, j = WEEKDAYS[self.toks[i + 1].text], i + 2
         else:
             return None
