@@ -86,6 +86,31 @@ def test_the_sessions_table_pages_by_the_size_the_metadata_sets(crowded):
     assert len(page["rows"]) == size < MANY and page["next"]
 
 
+def test_search_orders_a_common_and_a_rare_word_alike(tmp_path):
+    """« Recherche » walks the sessions by date for a word most sessions share and sorts the hits
+    of a rarer one: both give coming sessions soonest first, then past ones latest first."""
+    db = tmp_path / "veille.db"
+    store = Store(db)
+    store.sync_sources([BD35])
+    days = [today() + timedelta(n) for n in range(-600, 600, 2)]
+    items = [item(BD35, f"s{n}", f"Atelier vie privée {n}" + (" : chiffrer" if n % 10 == 0 else ""),
+                  paris(day, 10), match=relevant("« vie privée » dans le titre")) for n, day in enumerate(days)]
+    store.save_source(store.start_run(), BD35, items, {"pages": 1, "items": len(items), "errors": []})
+    rare = [i for i in items if "chiffrer" in i["title"]]
+    sessions = store.db.execute("select max(rowid) from sessions").fetchone()[0]
+    assert len(items) ** 2 > 400 * sessions > len(rare) ** 2  # one word for each plan
+    server = DatasetteProcess(db, {})
+    try:
+        for word, hits in (("vie privee", items), ("chiffrer", rare)):
+            coming = sorted((i for i in hits if i["start"][:10] >= today().isoformat()), key=lambda i: i["start"])
+            past = sorted((i for i in hits if i["start"][:10] < today().isoformat()), key=lambda i: i["start"], reverse=True)
+            found = requests.get(f"{server.url}/veille/recherche.json", timeout=30,
+                                 params={"recherche": word, "_shape": "array"}).json()
+            assert [r["session_id"] for r in found] == [i["id"] for i in coming + past][:MAX_RETURNED_ROWS], word
+    finally:
+        server.stop()
+
+
 def traced_sql(server, path: str) -> list[str]:
     """The SQL a page ran, from Datasette's ?_trace=1."""
     data = requests.get(f"{server.url}{path}", params={"_trace": "1"}, timeout=30).json()
