@@ -7,7 +7,6 @@ and their Paris times carry the right UTC offset, winter and summer.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 from datetime import date, datetime, time as clock, timedelta, timezone
@@ -16,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from conftest import free_port
 from crawler.items import session_id
 from crawler.serve import datasette_command
 from crawler.sources import Source
@@ -191,11 +191,6 @@ def build_database(path: Path) -> Path:
                          "by": "coordination", "at": month_ago})
     return path
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class DatasetteProcess:

@@ -6,7 +6,6 @@ record; the next crawl completes with no duplicate. Datasette reads the same fil
 weekly crawl writes, so a reader must never see "database is locked".
 """
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import pytest
 from scrapy import signals
 from scrapy.http import HtmlResponse
 
-from conftest import ROOT
+from conftest import ROOT, free_port
 from crawl_helpers import FAST, TODAY, write_sources
 from crawler.sites import SiteServer
 from crawler.sources import Source
@@ -177,11 +176,6 @@ def test_a_source_is_finished_when_its_pages_are_read_and_its_items_through_the_
     spider.crawler.signals.send_catch_log(signals.item_dropped, item=items[0], response=None, spider=spider)
     assert finished == ["bd07"]  # once
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_readers_are_never_locked_out_while_a_crawl_writes(tmp_path, site):

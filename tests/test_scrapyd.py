@@ -6,7 +6,6 @@ bundled ics-agenda site served on loopback.
 """
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,18 +14,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ROOT
+from conftest import ROOT, free_port
 from crawl_helpers import TODAY, rows, write_sources
 from crawler.sites import SITES_DIR, SiteServer
 
 BIN = Path(sys.executable).parent
 EXPECTED = json.loads((SITES_DIR / "ics-agenda" / "expected.json").read_text(encoding="utf-8"))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until(check, seconds: float, what: str):

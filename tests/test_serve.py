@@ -9,12 +9,11 @@ from datetime import timedelta
 import pytest
 import requests
 
-from conftest import ROOT
+from conftest import ROOT, free_port
 from crawler.datasette_plugins.count_cache import DataVersionCache
 from crawler.serve import MAX_RETURNED_ROWS, METADATA
 from crawler.store import Store
 from datasette_helpers import BD35, DatasetteProcess, item, paris, relevant, today
-from smtp_helpers import free_port
 
 
 def test_serve_names_the_database_veille_whatever_its_file(tmp_path):
