@@ -11,7 +11,6 @@ nothing is told twice. Change keys:
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import unicodedata

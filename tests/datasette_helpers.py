@@ -21,7 +21,6 @@ from crawler.serve import datasette_command
 from crawler.sources import Source
 from crawler.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
 PARIS = ZoneInfo("Europe/Paris")
 VOLUNTEER, PASSWORD = "benevole", "mot de passe des tests"
 
@@ -190,7 +189,6 @@ def build_database(path: Path) -> Path:
     db["triage"].insert({"session_id": sid(BD35, "pas-pertinent"), "state": "pas pertinent", "note": "public jeunesse",
                          "by": "coordination", "at": month_ago})
     return path
-
 
 
 class DatasetteProcess:

@@ -17,7 +17,6 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from conftest import free_port
 
 
-
 class _Mailbox:
     """aiosmtpd handler keeping each accepted message, parsed."""
 

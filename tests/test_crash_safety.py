@@ -177,7 +177,6 @@ def test_a_source_is_finished_when_its_pages_are_read_and_its_items_through_the_
     assert finished == ["bd07"]  # once
 
 
-
 def test_readers_are_never_locked_out_while_a_crawl_writes(tmp_path, site):
     """Datasette's HTTP JSON API and a plain sqlite3 reader hammer SELECTs during a crawl."""
     folder, sources = site

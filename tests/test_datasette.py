@@ -16,12 +16,13 @@ import icalendar
 import pytest
 import requests
 
+from conftest import ROOT
 from crawler.alerts import AlertsConfig, Subscriber, build_digests
 from crawler.digest import french_days
 from crawler.geo import locate
 from crawler.serve import METADATA
 from crawler.store import ORGANISERS_VIEW_V3, Store
-from datasette_helpers import (ABF, BD22, BD26, BD35, PARIS, PASSWORD, ROOT, SCRIPT_TITLE, VITRE, VOLUNTEER,
+from datasette_helpers import (ABF, BD22, BD26, BD35, PARIS, PASSWORD, SCRIPT_TITLE, VITRE, VOLUNTEER,
                                DatasetteProcess, catalogue, course_days, paris, relevant, sid, today, weekly_days)
 
 pytest_plugins = ["conftest_datasette"]

@@ -3,19 +3,11 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from conftest import KEYWORDS, ROOT
 from matchers import KeywordsError, MatchResult, load_matcher
-
-ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS = ROOT / "keywords.yml"
-
-
-@pytest.fixture(scope="module")
-def matcher():
-    return load_matcher(KEYWORDS)
 
 
 def relevant(matcher, title, description=""):

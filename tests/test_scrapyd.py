@@ -22,7 +22,6 @@ BIN = Path(sys.executable).parent
 EXPECTED = json.loads((SITES_DIR / "ics-agenda" / "expected.json").read_text(encoding="utf-8"))
 
 
-
 def wait_until(check, seconds: float, what: str):
     """Poll ``check`` every 0.2 s until it returns something true; fail after ``seconds``."""
     deadline = time.monotonic() + seconds

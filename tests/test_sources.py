@@ -1,14 +1,14 @@
 """The real sources.yml (coverage, consistency) and the loader's refusals of malformed files."""
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
+from conftest import ROOT
 from crawler.canonical import url_key
 from crawler.sources import MIRROR_HOSTS, Source, SourcesError, load_sources
 
-SOURCES_YML = Path(__file__).resolve().parent.parent / "sources.yml"
+SOURCES_YML = ROOT / "sources.yml"
 
 # The 21 ABF regional groups of the Conseil national of 1 February 2021 (REPORT.md §3.3).
 ABF_GROUPS = [

@@ -1,17 +1,15 @@
 """Learning keywords.yml changes from triage, on a real database filled through the store."""
-import json
 import shutil
 
 import pytest
 
-from conftest import ROOT
+from conftest import KEYWORDS
 from crawler.scoring import match_record
 from crawler.sources import Source
 from crawler.store import Store
 from crawler.suggest import TERM, UNLESS, WEIGHT, Suggestion, apply, edit_keywords, format_suggestions, suggest
 from matchers import load_matcher
 
-KEYWORDS = ROOT / "keywords.yml"
 SOURCE = Source(id="bd-63", name="Médiathèque départementale du Puy-de-Dôme", kind="bd", departement="63",
                 region="Auvergne-Rhône-Alpes", url="https://md.puy-de-dome.fr/formations")
 # (id, title, description, triage state): what volunteers would have triaged after a few crawls.
@@ -61,14 +59,8 @@ def db_path(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def dev(shared):
-    lines = (shared / "corpus" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
-
-
-@pytest.fixture(scope="module")
-def suggestions(db_path, dev):
-    return suggest(db_path, KEYWORDS, dev)
+def suggestions(db_path, dev_records):
+    return suggest(db_path, KEYWORDS, dev_records)
 
 
 def test_planted_sessions_are_the_matchers_real_errors(db_path):

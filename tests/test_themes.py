@@ -1,28 +1,14 @@
 """Themes (vie privée / médiation numérique / autre) from the shipped keywords.yml's two families."""
-import json
-
 import pytest
 
-from conftest import ROOT
+from conftest import KEYWORDS
 from matchers import load_matcher
 from matchers.keywords import load_keywords
 from matchers.themes import MEDIATION, OTHER, PRIVACY, THEMES, theme
 
-KEYWORDS = ROOT / "keywords.yml"
 MEDIATION_SECTION = "  # --- Famille « mediation »"  # the mediation concepts close the file
 # Subcategories of digital but non-privacy sessions (see ../shared/corpus/README.md).
 DIGITAL_NEGATIVES = ("numerique_generaliste", "cybercentre", "emi_fake_news", "accessibilite_numerique")
-
-
-@pytest.fixture(scope="module")
-def matcher():
-    return load_matcher(KEYWORDS)
-
-
-@pytest.fixture(scope="module")
-def records(shared):
-    lines = (shared / "corpus" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
 
 
 def theme_of(matcher, title, description=""):
@@ -72,7 +58,7 @@ def test_keywords_header_documents_every_family():
         assert f"« {name} »" in header
 
 
-def test_mediation_family_leaves_privacy_scores_unchanged(records, tmp_path):
+def test_mediation_family_leaves_privacy_scores_unchanged(dev_records, tmp_path):
     """The same privacy score and decision for every dev record with and without the mediation concepts."""
     # A text cut, not a YAML round trip, which would turn the stopword « on » into true.
     privacy_part, mediation_part = KEYWORDS.read_text(encoding="utf-8").split(MEDIATION_SECTION)
@@ -80,27 +66,27 @@ def test_mediation_family_leaves_privacy_scores_unchanged(records, tmp_path):
     privacy_only = tmp_path / "privacy-only.yml"
     privacy_only.write_text(privacy_part, encoding="utf-8")
     shipped, reference = load_matcher(KEYWORDS), load_matcher(privacy_only)
-    changed = [r["title"] for r in records
+    changed = [r["title"] for r in dev_records
                if (shipped.score(r).score, shipped.score(r).relevant)
                != (reference.score(r).score, reference.score(r).relevant)]
     assert changed == []
-    assert sum(shipped.score(r).families.get("mediation", 0) > 0 for r in records) >= 20
+    assert sum(shipped.score(r).families.get("mediation", 0) > 0 for r in dev_records) >= 20
 
 
-def test_dev_corpus_themes(matcher, records):
+def test_dev_corpus_themes(matcher, dev_records):
     """Measured on dev: the 76 privacy sessions are 'vie privée'; 12 negatives are mediation
     (EMI, cyber-bases, initiation, inclusion); no negative is 'vie privée'."""
-    themes = [(theme(matcher.score(r), matcher.threshold), r["label"]) for r in records]
+    themes = [(theme(matcher.score(r), matcher.threshold), r["label"]) for r in dev_records]
     assert {name for name, _ in themes} == set(THEMES)
     assert [label for name, label in themes if name == PRIVACY] == [1] * 76
     assert [label for name, label in themes if name == MEDIATION] == [0] * 12
 
 
-def test_digital_negatives_are_mediation_or_other_never_privacy(matcher, records):
+def test_digital_negatives_are_mediation_or_other_never_privacy(matcher, dev_records):
     """numerique_generaliste and accessibilite_numerique (staff tools, accessible documents) come
     out 'autre'; cyber-bases and EMI sessions mostly 'médiation numérique' (measured: 6 of 8)."""
     by_subcategory = {}
-    for record in records:
+    for record in dev_records:
         if record["subcategory"] in DIGITAL_NEGATIVES:
             assert record["label"] == 0
             name = theme(matcher.score(record), matcher.threshold)
