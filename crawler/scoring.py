@@ -4,7 +4,7 @@ The crawl's match pipeline and ``veille rematch`` both store exactly this.
 """
 from __future__ import annotations
 
-from matchers.themes import theme
+from matchers.themes import MEDIATION_FAMILY, theme
 
 
 def match_record(matcher, session) -> dict:
@@ -14,6 +14,6 @@ def match_record(matcher, session) -> dict:
         **result.to_dict(),
         "why": result.explain(),
         "keywords_version": matcher.version,
-        "mediation_score": result.families.get("mediation", 0.0),
+        "mediation_score": result.families.get(MEDIATION_FAMILY, 0.0),
         "theme": theme(result, matcher.threshold),
     }

@@ -4,15 +4,14 @@ A session triaged « pas pertinent » that the matcher flags is a false positive
 « à contacter », « contacté » or « inscrit » that it misses is a false negative (volunteers find
 those by full-text search). Three kinds of change are proposed: a negative context (`unless`) for
 the term behind false positives, a new term for words the missed sessions share, a new weight.
-Each one is written into a temporary copy of keywords.yml and measured with a freshly loaded
-matcher, on the triaged sessions and on a labelled corpus when given. The real file only changes
+Each one is written into a copy of keywords.yml's text and measured with a matcher built from
+it, on the triaged sessions and on a labelled corpus when given. The real file only changes
 through `apply`, when the user asks for it.
 """
 from __future__ import annotations
 
 import math
 import re
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from rapidfuzz import fuzz, process
 from crawler.store import Store
 from matchers import load_matcher
 from matchers.evaluate import evaluate
-from matchers.keywords import load_keywords
+from matchers.keywords import parse_keywords
 from matchers.matcher import RELEVANT_FAMILY, Matcher
 from matchers.normalize import SENTENCE, stem, token_spans, tokens
 
@@ -45,16 +44,12 @@ class Figures:
     tp: int
     fp: int
     fn: int
-
-    @property
-    def f1(self) -> float:
-        total = self.precision + self.recall
-        return 2 * self.precision * self.recall / total if total else 0.0
+    f1: float
 
     @classmethod
     def of(cls, matcher: Matcher, records: list[dict]) -> Figures:
         report = evaluate(matcher, records)
-        return cls(report["precision"], report["recall"], report["tp"], report["fp"], report["fn"])
+        return cls(*(report[key] for key in ("precision", "recall", "tp", "fp", "fn", "f1")))
 
 
 @dataclass(frozen=True)
@@ -142,10 +137,7 @@ class _Learner:
                 continue
             seen.add(key)
             changed_text, suggestion.snippet = edit_keywords(self.text, suggestion)
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / "keywords.yml"
-                path.write_text(changed_text, encoding="utf-8")
-                changed = load_matcher(path)
+            changed = Matcher(parse_keywords(changed_text))
             suggestion.triage = Effect(self.before[0], Figures.of(changed, self.triaged))
             if self.dev:
                 suggestion.dev = Effect(self.before[1], Figures.of(changed, self.dev))
@@ -165,13 +157,15 @@ class _Learner:
             for evidence in results[record["id"]].terms:
                 if evidence["concept"] in self.privacy:
                     by_term.setdefault((evidence["concept"], evidence["term"]), []).append((record, evidence))
-        positives = [r for r in self.triaged + (self.dev or []) if r["label"]]
+        # Every true positive's evidence, scored once for all the terms below.
+        positive_evidence = [(record, evidence) for record in self.triaged + (self.dev or []) if record["label"]
+                             for evidence in self.matcher.score(record).terms]
         suggestions = []
         for (concept, written), found in by_term.items():
             term = self.terms[(concept, written)]
             taken = {w for p in term.unless for w in p.words} | set(term.phrase.words)
             near_positives = {
-                word for record in positives for evidence in self.matcher.score(record).terms
+                word for record, evidence in positive_evidence
                 if (evidence["concept"], evidence["term"]) == (concept, written)
                 for word, _ in self._neighbours(record, evidence, term.window)
             }
@@ -456,8 +450,5 @@ def apply(suggestion: Suggestion, keywords_path: str | Path) -> None:
     """Write the suggestion into keywords_path (the file as it is now), once the result is valid."""
     path = Path(keywords_path)
     text, _ = edit_keywords(path.read_text(encoding="utf-8"), suggestion)
-    with tempfile.TemporaryDirectory() as folder:
-        check = Path(folder) / path.name
-        check.write_text(text, encoding="utf-8")
-        load_keywords(check)  # raises KeywordsError naming the line, before the real file is touched
+    parse_keywords(text, path.name)  # raises KeywordsError naming the line, before the real file is touched
     path.write_text(text, encoding="utf-8")

@@ -66,7 +66,6 @@ class Keywords:
     field_weights: dict[str, float]
     cue_fields: frozenset[str]
     terms: list[Term]
-    concepts: dict[str, str]  # concept id -> French label
     dedicated: Cue | None = None
     passing: Cue | None = None
     generic_title: Cue | None = None
@@ -83,9 +82,17 @@ def load_keywords(path: str | Path) -> Keywords:
         raw = path.read_bytes()
     except OSError as error:
         raise KeywordsError(f"{path.name}: fichier illisible ({error.strerror})") from error
-    return _Parser(path.name, raw.decode("utf-8", errors="replace")).parse(
-        version=hashlib.sha256(raw).hexdigest()[:12]
-    )
+    return parse_keywords(raw.decode("utf-8", errors="replace"), path.name, version=_version(raw))
+
+
+def parse_keywords(text: str, name: str = "keywords.yml", version: str | None = None) -> Keywords:
+    """Validate and compile keywords given as text (an edit not yet written, say); errors name
+    ``name`` and the line. The version defaults to the hash of the text in UTF-8."""
+    return _Parser(name, text).parse(version=version or _version(text.encode("utf-8")))
+
+
+def _version(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()[:12]
 
 
 class _Parser:
@@ -117,7 +124,7 @@ class _Parser:
         weights, cue_fields = self.fields(top["fields"])
         matching = self.section(top, "matching", ("max_gap", "window", "fuzzy"))
         cues = self.section(top, "cues", ("dedicated", "passing", "generic_title"))
-        terms, concepts = self.concepts(
+        terms = self.concepts(
             top["concepts"],
             gap=self.integer(matching.get("max_gap"), "max_gap", 10, default=2),
             window=self.integer(matching.get("window"), "window", 50, default=5),
@@ -127,7 +134,6 @@ class _Parser:
             field_weights=weights,
             cue_fields=cue_fields,
             terms=terms,
-            concepts=concepts,
             dedicated=self.cue(cues.get("dedicated"), "dedicated"),
             passing=self.cue(cues.get("passing"), "passing"),
             generic_title=self.cue(cues.get("generic_title"), "generic_title"),
@@ -164,14 +170,14 @@ class _Parser:
             phrases=self.phrases(spec["words"], "words"),
         )
 
-    def concepts(self, node, *, gap: int, window: int) -> tuple[list[Term], dict[str, str]]:
-        terms, labels = [], {}
+    def concepts(self, node, *, gap: int, window: int) -> list[Term]:
+        terms = []
         for concept_id, value in self.mapping(node, "concepts").items():
             spec = self.mapping(
                 value, f"le concept « {concept_id} »",
                 required=("label", "weight", "terms"), optional=("family", "unless"),
             )
-            labels[concept_id] = self.text(spec["label"], "label")
+            self.text(spec["label"], "label")  # required and checked: the file is read by volunteers
             family = self.text(spec["family"], "family") if "family" in spec else DEFAULT_FAMILY
             weight = self.number(spec["weight"], "weight", 0, 100)
             unless = self.phrases(spec["unless"], "unless") if "unless" in spec else ()
@@ -180,7 +186,7 @@ class _Parser:
                 self.fail(spec["terms"], f"le concept « {concept_id} » n'a aucun terme")
             for entry in entries:
                 terms.append(self.term(entry, concept_id, family, weight, unless, gap, window))
-        return terms, labels
+        return terms
 
     def term(self, node, concept: str, family: str, weight: float, unless, gap: int, window: int) -> Term:
         if isinstance(node, yaml.ScalarNode):

@@ -22,7 +22,7 @@ _BEFORE_NFKD = [
     ("’", " "), ("‘", " "), ("«", " "), ("»", " "), ("–", " "), ("—", " "), ("\xa0", " "),
     ("\u202f", " "), ("•", " "), ("·", " "), ("‐", " "), ("‑", " "), ("“", " "), ("”", " "),
 ]
-_UNSPACED = "".join(char for char, _ in _BEFORE_NFKD[6:])
+_UNSPACED = "".join(char for char, replacement in _BEFORE_NFKD if replacement == " ")
 _REPLACEMENTS = dict(_BEFORE_NFKD, **{"&": "et"})
 _REPLACE_RE = re.compile("[" + "".join(_REPLACEMENTS) + "]")
 
