@@ -122,9 +122,7 @@ class _Learner:
         self.terms = {(t.concept, t.phrase.text): t for t in keywords.terms}
         self.privacy = {t.concept for t in keywords.terms if t.family == RELEVANT_FAMILY}
         self.stopwords = keywords.stopwords
-        context = [p for t in keywords.terms for p in t.near + t.unless]
-        context += [p for cue in (keywords.dedicated, keywords.passing, keywords.generic_title) if cue
-                    for p in cue.phrases]
+        context = keywords.context_phrases(cues=("dedicated", "passing", "generic_title"))
         self.vocabulary = {w for t in keywords.terms for w in t.phrase.words} | {w for p in context for w in p.words}
         self.before = (Figures.of(matcher, triaged), Figures.of(matcher, dev) if dev else None)
 

@@ -74,6 +74,11 @@ class Keywords:
     never_corrected: frozenset[str] = frozenset()
     version: str = ""
 
+    def context_phrases(self, cues: tuple[str, ...] = ("dedicated", "passing")) -> list[Phrase]:
+        """The phrases read around terms: every qualifier and negative context, and the ``cues``."""
+        phrases = [p for t in self.terms for p in t.near + t.unless]
+        return phrases + [p for name in cues if (cue := getattr(self, name)) for p in cue.phrases]
+
 
 def load_keywords(path: str | Path) -> Keywords:
     """Read, validate and compile a keywords file; raise KeywordsError naming the file and line."""

@@ -88,8 +88,7 @@ class Matcher:
             self._rules_by_first.setdefault(term.phrase.words[0], []).append(Rule(term, order))
         # Rules that need a qualifier nearby: only sessions holding one of them need their vocabulary
         self._qualified = frozenset(rule for rules in self._rules_by_first.values() for rule in rules if rule.near)
-        context = [p for t in keywords.terms for p in t.near + t.unless]
-        context += [p for cue in (keywords.dedicated, keywords.passing) if cue for p in cue.phrases]
+        context = keywords.context_phrases()
         self._term_words = frozenset(w for t in keywords.terms for w in t.phrase.words)
         # Context words (qualifiers, negatives, cues) are matched exactly: correcting them too
         # would let "personnel" pass for "personne" and widen every rule.
