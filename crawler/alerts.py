@@ -26,7 +26,7 @@ import yaml
 
 from crawler.digest import (Entry, Feeds, HealthProblem, Link, describe_change,
                             describe_registration_closing, describe_start_soon, render)
-from crawler.store import open_db, utcnow
+from crawler.store import NOT_RELEVANT, open_db, utcnow
 
 DEFAULT_PATH = "alerts.yml"
 PATH_VARIABLE = "VEILLE_ALERTS"
@@ -35,7 +35,6 @@ DEFAULT_FAILED_SHARE = 0.5  # a crawl where at least this share of sources faile
 START_SOON_DAYS = 14
 REGISTRATION_SOON_DAYS = 7
 ANNOUNCED_FIELDS = ("start", "end", "status", "place")  # session_changes worth a notice
-SILENCED = "pas pertinent"
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -178,14 +177,22 @@ class Digest:
     keys: tuple[tuple[str | None, str], ...]  # (session_id, or None for source health; change_key)
 
 
-UPCOMING = """
+# A session not over yet (its last day, else its first, is today or later): the only ones a digest tells.
+NOT_OVER = 'coalesce(substr(s."end", 1, 10), s.start_date) >= :today'
+UPCOMING = f"""
 select s.*, m.score, m.relevant, m.terms, m.why, coalesce(src.name, s.source_id) as source_name, t.state as triage
 from sessions s
 left join matches m on m.session_id = s.id
 left join sources src on src.id = s.source_id
 left join triage t on t.session_id = s.id
-where coalesce(substr(s."end", 1, 10), s.start_date) >= :today
+where {NOT_OVER}
 order by s.id
+"""
+# The changes worth a notice, of the UPCOMING sessions only: the rest of history is never looked up.
+UPCOMING_CHANGES = f"""
+select c.* from session_changes c join sessions s on s.id = c.session_id
+where c.field in ({", ".join(f"'{name}'" for name in ANNOUNCED_FIELDS)}) and {NOT_OVER}
+order by c.id
 """
 
 
@@ -239,7 +246,7 @@ def _change_lines(changes: list[dict]) -> list[str]:
 def _entry(subscriber: Subscriber, copies: list[dict], changes: dict, sent: set, today: date,
            datasette_url: str) -> tuple[Entry, list[tuple[str, str]]] | None:
     """The entry and keys of one cluster (its copies across sources) for one subscriber, or None."""
-    if any(s["triage"] == SILENCED for s in copies):
+    if any(s["triage"] == NOT_RELEVANT for s in copies):
         return None
     wanted = [s for s in copies if subscriber.wants(s)]
     published = [s for s in copies if not s["gone"]] or copies
@@ -268,9 +275,7 @@ def build_digests(db, config: AlertsConfig, today: date) -> list[Digest]:
     for session in db.query(UPCOMING, {"today": today.isoformat()}):
         clusters.setdefault(session["cluster_id"] or session["id"], []).append(session)
     changes: dict[str, list[dict]] = {}
-    placeholders = ", ".join("?" for _ in ANNOUNCED_FIELDS)
-    for change in db.query(f"select * from session_changes where field in ({placeholders}) order by id",
-                           ANNOUNCED_FIELDS):
+    for change in db.query(UPCOMING_CHANGES, {"today": today.isoformat()}):
         changes.setdefault(change["session_id"], []).append(change)
     problems = health_problems(db, config.failed_share)
     digests = []
@@ -331,9 +336,10 @@ def _failed_crawl(db, failed_share: float) -> list[HealthProblem]:
     last = next(db.query("select id from crawl_runs where status in ('finished', 'failed') order by id desc limit 1"), None)
     if last is None:
         return []
-    runs = list(db.query("select source_id, pages, finish_reason from source_runs where run_id = ? order by source_id",
+    runs = list(db.query("select source_id, health from source_runs where run_id = ? order by source_id",
                          [last["id"]]))
-    failed = [r["source_id"] for r in runs if not r["pages"] or r["finish_reason"] == "failed"]
+    # The store's verdict (health.assess), the one rule of a failed source: no page read.
+    failed = [r["source_id"] for r in runs if r["health"] == "failed"]
     if not runs or len(failed) / len(runs) < failed_share:
         return []
     return [HealthProblem(f"Collecte n° {last['id']}", f"{len(failed)} sources sur {len(runs)} en échec", None,

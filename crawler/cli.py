@@ -41,11 +41,9 @@ def main():
 def crawl(sources, db, only, settings):
     """Crawl the enabled sources, match and store their sessions."""
     from crawler.report import format_summary
-    from crawler.runner import run_crawl
-    from crawler.store import open_db
-
-    from crawler.runner import CrawlFailed
+    from crawler.runner import CrawlFailed, crawl_today, run_crawl
     from crawler.sources import SourcesError
+    from crawler.store import open_db
 
     overrides = _settings_overrides(settings)
     try:
@@ -53,7 +51,7 @@ def crawl(sources, db, only, settings):
     except (SourcesError, CrawlFailed) as error:
         raise click.ClickException(str(error))
     database = open_db(db)
-    click.echo(format_summary(database, run_id, overrides.get("VEILLE_TODAY") or date.today().isoformat()))
+    click.echo(format_summary(database, run_id, crawl_today(overrides)))
     if database["crawl_runs"].get(run_id)["status"] == "failed":
         sys.exit(1)
 
@@ -279,11 +277,12 @@ def sources_list(sources_file, db, as_json, missing, unverified):
 
     health = {}
     if Path(db).exists():
+        # sources.last_run_id is the source's latest source_runs row: the store writes both in one
+        # transaction, so one primary-key join replaces a "latest run" subquery per column.
         health = {r["id"]: r for r in open_db(db).query(
-            "select id, last_success, last_error, last_sessions, confirmed_at, strategy, "
-            "(select health from source_runs r where r.source_id = sources.id order by run_id desc limit 1) as health, "
-            "(select problem from source_runs r where r.source_id = sources.id order by run_id desc limit 1) as problem "
-            "from sources")}
+            "select s.id, s.last_success, s.last_error, s.last_sessions, s.confirmed_at, s.strategy, "
+            "r.health, r.problem from sources s "
+            "left join source_runs r on r.run_id = s.last_run_id and r.source_id = s.id")}
     rows = []
     for s in load_sources(sources_file):
         h = health.get(s.id, {})

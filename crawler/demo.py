@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import string
 import tempfile
-from datetime import date
 from pathlib import Path
 
 from crawler.report import format_summary
-from crawler.runner import run_crawl
+from crawler.runner import crawl_today, run_crawl
 from crawler.sites import SITES_DIR, serve_sites
 from crawler.store import open_db
 
@@ -35,5 +34,4 @@ def run_demo(db: str, overrides: dict[str, str] | None = None) -> str:
     settings = {**DEMO_SETTINGS, **(overrides or {})}
     with serve_sites(demo_site_names()) as servers, tempfile.TemporaryDirectory() as folder:
         run_id = run_crawl(str(write_demo_sources(servers, folder)), db, overrides=settings)
-    today = settings.get("VEILLE_TODAY") or date.today().isoformat()
-    return format_summary(open_db(db), run_id, today)
+    return format_summary(open_db(db), run_id, crawl_today(settings))

@@ -15,10 +15,7 @@ from pathlib import Path
 
 import jinja2
 
-from crawler.frdates import WEEKDAY_NAMES
-
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre")
+from crawler.frdates import MONTH_NAMES, WEEKDAY_NAMES
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -30,10 +27,14 @@ _TEMPLATES = jinja2.Environment(
 
 
 # --- French dates ---------------------------------------------------------------------
+def _day_number(day: date) -> str:
+    """'14', and '1er' for the first of the month, as French writes it."""
+    return "1er" if day.day == 1 else str(day.day)
+
+
 def french_date(day: date) -> str:
-    """'jeudi 14 janvier 2027'; the first of the month is '1er' as French writes it."""
-    number = "1er" if day.day == 1 else str(day.day)
-    return f"{WEEKDAY_NAMES[day.weekday()]} {number} {MONTHS[day.month - 1]} {day.year}"
+    """'jeudi 14 janvier 2027', 'vendredi 1er janvier 2027'."""
+    return f"{WEEKDAY_NAMES[day.weekday()]} {_day_number(day)} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def french_time(moment: datetime) -> str:
@@ -84,7 +85,7 @@ def french_days(days: Iterable[date]) -> str:
     """'21 et 22 mars, 11 et 12 avril 2027': every day, grouped by month, each year said once."""
     ordered = sorted(set(days))
     return ", ".join(
-        ", ".join(f"{_and(['1er' if d.day == 1 else str(d.day) for d in in_month])} {MONTHS[month - 1]}"
+        ", ".join(f"{_and([_day_number(d) for d in in_month])} {MONTH_NAMES[month - 1]}"
                   for month, in_month in groupby(in_year, key=lambda d: d.month)) + f" {year}"
         for year, in_year in groupby(ordered, key=lambda d: d.year))
 

@@ -45,6 +45,9 @@ MONTHS = {
 }
 _FULL_MONTHS = {"janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout",
                 "septembre", "octobre", "novembre", "decembre"}
+# Month names as French writes them, for wording dates (MONTHS above reads them, folded).
+MONTH_NAMES = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+               "octobre", "novembre", "décembre")
 WEEKDAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 WEEKDAYS = {name: n for n, name in enumerate(WEEKDAY_NAMES)} | {
     name[:3]: n for n, name in enumerate(WEEKDAY_NAMES)} | {"vend": 4}

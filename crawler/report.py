@@ -16,10 +16,10 @@ def run_summary(db, run_id: int) -> dict:
     """Counts of one crawl run, as stored by the store pipeline."""
     run = db["crawl_runs"].get(run_id)
     report = json.loads(run["report"] or "{}")
-    sessions = db.execute("select count(*) from sessions s where s.gone = 0").fetchone()[0]
-    relevant = db.execute(
-        "select count(*) from sessions s join matches m on m.session_id = s.id where m.relevant = 1 and s.gone = 0"
-    ).fetchone()[0]
+    # One pass for both counts: matches is keyed by session_id, so the left join adds no row.
+    sessions, relevant = db.execute(
+        "select count(*), coalesce(sum(m.relevant = 1), 0) "
+        "from sessions s left join matches m on m.session_id = s.id where s.gone = 0").fetchone()
     errors = db.execute("select count(*) from crawl_errors where run_id = ?", [run_id]).fetchone()[0]
     return {
         "run_id": run_id,

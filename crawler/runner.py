@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
@@ -11,6 +12,11 @@ from crawler import PROJECT_ROOT
 from crawler.sources import load_sources
 from crawler.store import open_db
 
+
+def crawl_today(overrides: dict[str, str] | None = None) -> str:
+    """The ISO day a crawl run with these ``-s`` overrides treats as today: ``VEILLE_TODAY``
+    (tests freeze it), else the real date; the summary and alerts must use the crawl's own day."""
+    return (overrides or {}).get("VEILLE_TODAY") or date.today().isoformat()
 
 
 def crawl_settings(sources: str, db: str, overrides: dict[str, str] | None = None):

@@ -20,7 +20,12 @@ from crawler.health import RECENT_RUNS, assess
 SCHEMA_VERSION = 7
 TRACKED_FIELDS = ("title", "start", "end", "place", "status")  # each change is written to session_changes (a new URL is not news)
 MISSING_RUNS_BEFORE_GONE = 2
-TRIAGE_STATES = ("à contacter", "contacté", "inscrit", "pas pertinent")
+# The volunteers' triage (datasette-metadata.json's « trier » query writes these words): the
+# first three say the session is a privacy one worth acting on, the last that it is not, which
+# hides it from lists and alerts and makes it a false positive for keyword suggestions.
+RELEVANT_STATES = ("à contacter", "contacté", "inscrit")
+NOT_RELEVANT = "pas pertinent"
+TRIAGE_STATES = (*RELEVANT_STATES, NOT_RELEVANT)
 
 
 def utcnow() -> str:

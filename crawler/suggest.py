@@ -18,15 +18,13 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from crawler.store import Store
+from crawler.store import NOT_RELEVANT, TRIAGE_STATES, Store
 from matchers import load_matcher
 from matchers.evaluate import evaluate
 from matchers.keywords import parse_keywords
 from matchers.matcher import RELEVANT_FAMILY, Matcher
 from matchers.normalize import SENTENCE, stem, token_spans, tokens
 
-RELEVANT_STATES = ("à contacter", "contacté", "inscrit")
-NOT_RELEVANT = "pas pertinent"
 UNLESS, TERM, WEIGHT = "unless", "term", "weight"
 MAX_UNLESS_WORDS = 3  # a longer negative context is a sign the term itself is wrong
 MAX_NEW_TERMS = 3  # variant suggestions kept, the best measured ones
@@ -86,7 +84,7 @@ def triaged_sessions(db_path: str | Path) -> list[dict]:
     """Triaged sessions as labelled records: label 1 for the relevant states, 0 for « pas pertinent »."""
     if not Path(db_path).is_file():
         raise FileNotFoundError(f"base introuvable : {db_path}")
-    states = (*RELEVANT_STATES, NOT_RELEVANT)
+    states = TRIAGE_STATES
     rows = Store(db_path).db.query(
         "select s.id, s.title, s.description, s.organiser, t.state from triage t "
         f"join sessions s on s.id = t.session_id where t.state in ({', '.join('?' * len(states))}) "

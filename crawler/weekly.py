@@ -14,7 +14,7 @@ from matchers import load_matcher
 from crawler.alerts import DEFAULT_FAILED_SHARE, build_digests, config_path, load_config, send_digests
 from crawler.rematch import rematch
 from crawler.report import run_summary
-from crawler.runner import run_crawl
+from crawler.runner import crawl_today, run_crawl
 from crawler.store import open_db
 
 logger = logging.getLogger(__name__)
@@ -52,13 +52,16 @@ def run_weekly(sources: str, db: str, alerts_config: str | None, keywords: str,
     config_file = config_path(alerts_config)
     config = load_config(config_file) if config_file.exists() else None  # read first: a bad config fails fast
     with exclusive_lock(db):
-        run_id = run_crawl(sources, db, overrides=overrides)
+        # The crawl scores with the same keywords.yml as the version check and rematch below: left to
+        # the settings' default, a run with --keywords scored every session twice (default, then K).
+        # An explicit `-s VEILLE_KEYWORDS=…` still wins, as every -s override does.
+        run_id = run_crawl(sources, db, overrides={"VEILLE_KEYWORDS": str(keywords), **(overrides or {})})
         database = open_db(db)
         version = load_matcher(keywords).version
         outdated = database.execute(
-            "select count(*) from matches where keywords_version is not ?", [version]).fetchone()[0]
+            "select exists(select 1 from matches where keywords_version is not ?)", [version]).fetchone()[0]
         relevance_changed = rematch(db, keywords)[0] if outdated else []
-        today = date.fromisoformat((overrides or {}).get("VEILLE_TODAY") or date.today().isoformat())
+        today = date.fromisoformat(crawl_today(overrides))
         if config is None:
             logger.warning("no alerts config at %s: no alert sent", config_file)
             alerts = {"sent": [], "failed": [], "recorded": 0}
