@@ -56,6 +56,11 @@ def local_iso(value: date | datetime, zone: ZoneInfo) -> str:
     return value.replace(microsecond=0).isoformat()
 
 
+def iso_day(day: date | None) -> str | None:
+    """``YYYY-MM-DD`` for a day, None for none (a registration deadline the text did not state)."""
+    return day.isoformat() if day else None
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> str:
     """The text of an HTML page: UTF-8 if the bytes are valid UTF-8, else the charset the
     Content-Type header or a ``<meta>`` declares if it decodes them, else Windows-1252.

@@ -5,6 +5,7 @@ no Scrapy, no network, no database, so a test can call them on bytes.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 STATUSES = ("scheduled", "cancelled", "postponed")
@@ -12,6 +13,15 @@ STATUSES = ("scheduled", "cancelled", "postponed")
 
 class ExtractError(ValueError):
     """The document as a whole cannot be read (broken JSON, not a PDF, truncated ICS...)."""
+
+
+def load_json(body: bytes):
+    """The JSON value of ``body``; ``ExtractError`` when it is not JSON, so the JSON formats
+    (sniffing, TEC, OpenAgenda, WordPress) report a broken document in the same words."""
+    try:
+        return json.loads(body)
+    except ValueError as error:  # also UnicodeDecodeError: bytes that are no UTF-8/16/32
+        raise ExtractError(f"JSON illisible : {error}") from error
 
 
 @dataclass

@@ -7,7 +7,6 @@ serves its REST JSON as ``text/html`` when a plugin misbehaves, and many ICS fee
 from __future__ import annotations
 
 import importlib
-import json
 import re
 from datetime import date
 from urllib.parse import urljoin
@@ -15,7 +14,7 @@ from urllib.parse import urljoin
 import lxml.etree
 import lxml.html
 
-from crawler.extractors.base import Extraction, ExtractError
+from crawler.extractors.base import Extraction, ExtractError, load_json
 
 # format name (as in sources.yml) -> module; html, feeds, wordpress and pdf are imported only when used.
 MODULES = {
@@ -32,6 +31,7 @@ _FEED_START = re.compile(rb"^(\s*(<\?xml[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>]*>))*\s
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 _ALTERNATE_TYPES = ("text/calendar",) + _FEED_TYPES[:2]
 _TRIBE_MARKERS = (b"tribe-events-calendar-", b"tribe-events-single")
+_BY_TYPE = {"application/pdf": "pdf", "text/calendar": "ics", **dict.fromkeys(_FEED_TYPES, "feed")}
 
 
 def extract(
@@ -59,16 +59,12 @@ def sniff(body: bytes, content_type: str | None = None) -> str:
         return _json_kind(body)
     if _FEED_START.match(head):
         return "feed"
-    by_type = {"application/pdf": "pdf", "text/calendar": "ics", **dict.fromkeys(_FEED_TYPES, "feed")}
-    return by_type.get(mime, "html")
+    return _BY_TYPE.get(mime, "html")
 
 
 def _json_kind(body: bytes) -> str:
     """``tribe``, ``wordpress`` or ``openagenda`` from the keys of a JSON document."""
-    try:
-        data = json.loads(body)
-    except ValueError as error:
-        raise ExtractError(f"JSON illisible : {error}") from error
+    data = load_json(body)
     if isinstance(data, dict) and isinstance(data.get("events"), list):
         if "rest_url" in data or "next_rest_url" in data or "total_pages" in data:
             return "tribe"
@@ -87,12 +83,15 @@ def _json_kind(body: bytes) -> str:
     raise ExtractError("JSON sans événements reconnaissables (ni The Events Calendar, ni OpenAgenda, ni WordPress)")
 
 
-def _run(format: str, body: bytes, url: str, ref: date, content_type: str | None = None) -> Extraction:
+def _run(format: str, body: bytes, url: str, ref: date, content_type: str | None = None,
+         **options) -> Extraction:
+    """``format``'s extractor on ``body``; ``options`` go to it as keywords (tribe's ``embedded``)."""
     module = importlib.import_module(f"crawler.extractors.{MODULES[format]}")
     # Only the page-text reader takes the header's charset (an ISO-8859-15 page declared
     # there alone writes "cœur" with a byte Windows-1252 reads as "½"); the other formats
     # state their own encoding (XML declaration, UTF-8 JSON and ICS) or are binary.
-    options = {"content_type": content_type} if format == "html" else {}
+    if format == "html":
+        options["content_type"] = content_type
     result = module.extract(body, url, ref, **options)
     result.strategy = result.strategy or format
     return result
@@ -100,11 +99,13 @@ def _run(format: str, body: bytes, url: str, ref: date, content_type: str | None
 
 def _from_html(body: bytes, url: str, ref: date, content_type: str | None) -> Extraction:
     """An HTML page: TEC views, then schema.org events, then alternate feeds, then the page text."""
-    if any(marker in body for marker in _TRIBE_MARKERS):
-        result = _run("tribe", body, url, ref)
-        if result.sessions:
-            return result
+    # The schema.org reading is done once: the TEC view reads it first too (its JSON-LD
+    # beats its markup), and it is this page's answer when the view gives no session.
     result = _run("jsonld", body, url, ref)
+    if any(marker in body for marker in _TRIBE_MARKERS):
+        view = _run("tribe", body, url, ref, embedded=result)
+        if view.sessions:
+            return view
     if result.sessions:
         return result
     alternates = alternate_links(body, url)

@@ -31,10 +31,9 @@ class Entry:
 
 @dataclass(frozen=True)
 class Feed:
-    """A parsed feed: its title, the encoding it was read with, and its entries in order."""
+    """A parsed feed: its title and its entries in order."""
 
     title: str
-    encoding: str
     entries: list[Entry]
 
 
@@ -53,7 +52,7 @@ def read_feed(body: bytes, url: str) -> Feed:
         )
         for item in parsed.entries
     ]
-    return Feed(parsed.feed.get("title", "").strip(), parsed.get("encoding", ""), entries)
+    return Feed(parsed.feed.get("title", "").strip(), entries)
 
 
 def extract(body: bytes, url: str, ref: date) -> Extraction:

@@ -28,7 +28,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from crawler import textinfo
-from crawler.extractors import decode_html
+from crawler.extractors import decode_html, iso_day
 from crawler.extractors.base import Extraction, new_session
 from crawler.frdates import find_dates, fold, parse_dates
 
@@ -158,14 +158,21 @@ def article_sessions(root: Tag, title: str, url: str, post_date: date | None, re
     """
     anchor = post_date or ref
     sections = _sections(_blocks(root, anchor))
-    candidates = [(heading, lines) for heading, lines in sections
-                  if heading and _dated_or_datelike(lines[:_DATE_REACH], anchor)]
+    # Each heading's date is read once and kept with it: the same reading decides whether the
+    # section is a candidate and, with two or more candidates, dates its session.
+    candidates = []
+    for heading, lines in sections:
+        if heading:
+            found = _session_date(lines[:_DATE_REACH], anchor)
+            if found is not None or _DATE_LIKE.search(fold("\n".join(lines[:_DATE_REACH]))):
+                candidates.append((heading, lines, found))
     if len(candidates) < 2:
-        candidates = [(title, [line for _, lines in sections for line in lines])]
+        # One session for the page: its first date line anywhere in the text, not only near a heading.
+        lines = [line for _, section in sections for line in section]
+        candidates = [(title, lines, _session_date(lines, anchor))]
     base = {"organiser": organiser, "url": _without_fragment(url)}
     sessions, problems = [], []
-    for heading, lines in candidates:
-        found = _session_date(lines if len(candidates) == 1 else lines[:_DATE_REACH], anchor)
+    for heading, lines, found in candidates:
         prefix = _STATUS_PREFIX.match(fold(heading))  # fold keeps offsets: cut the original
         name = heading[prefix.end() if prefix else 0:].strip()
         if found is None:
@@ -180,8 +187,8 @@ def article_sessions(root: Tag, title: str, url: str, post_date: date | None, re
         if note := span.weekday_note():
             problems.append(f"{note}, pour « {name} »")
         sessions.append(_session(name, heading, lines, span, used, anchor, base))
-    if len(sessions) == 1 and _page_uid(url):
-        sessions[0]["uid"] = _page_uid(url)
+    if len(sessions) == 1 and (uid := _page_uid(url)):
+        sessions[0]["uid"] = uid
     return sessions, problems
 
 
@@ -214,16 +221,16 @@ def page_title(soup: BeautifulSoup) -> str:
 def _session(name: str, heading: str, lines: list[str], span, used: range, anchor: date,
              base: dict) -> dict:
     text = "\n".join(lines)
-    start, end, all_day = span.to_iso()
+    start, end, _ = span.to_iso()  # new_session derives all_day from start: a date, no time
     rest = [line for i, line in enumerate(lines) if i not in used]
     return new_session(
-        name, start, end=end, all_day=all_day,
+        name, start, end=end,
         occurrences=span.occurrences() if len(span.days) > 1 else [],
         description="\n".join(line for line in rest if not _is_field(line)),
         place=textinfo.place(text) or _venue_after(lines, used.stop, anchor),
         status=textinfo.status_from_text(f"{heading}\n{text}"),
         date_text=_clean(span.text),
-        registration_deadline=_iso_or_none(textinfo.registration_deadline(text, anchor)),
+        registration_deadline=iso_day(textinfo.registration_deadline(text, anchor)),
         audience=textinfo.audience(text),
         **base,
     )
@@ -242,10 +249,6 @@ def _session_date(lines: list[str], anchor: date):
         if span is not None and span.start_offset < len(line):
             return span, range(i, i + 2 if span.end_offset > len(line) + 1 else i + 1)
     return None
-
-
-def _dated_or_datelike(lines: list[str], anchor: date) -> bool:
-    return _session_date(lines, anchor) is not None or bool(_DATE_LIKE.search(fold("\n".join(lines))))
 
 
 def _venue_after(lines: list[str], index: int, anchor: date) -> str | None:
@@ -463,9 +466,6 @@ def _without_fragment(url: str) -> str:
     return urldefrag(url)[0]
 
 
-def _iso_or_none(day: date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
 def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip()
+    # \s of a str pattern is Unicode whitespace: it takes the no-break spaces (\xa0) too.
+    return re.sub(r"\s+", " ", text).strip()

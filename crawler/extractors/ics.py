@@ -130,12 +130,13 @@ def _session(event: icalendar.Event, zone, url: str, recurring: set[str]) -> dic
     if uid in recurring:
         uid = f"{uid}#{local_iso(event['RECURRENCE-ID'].dt, zone)}"
     link = str(event.get("URL", "")).strip()
+    # No all_day=: new_session derives it from start, whose local_iso has no "T" exactly
+    # when DTSTART is no datetime, which is ``all_day`` here.
     return new_session(
         _text(event.get("SUMMARY")),
         local_iso(start, zone),
         uid=uid,
         end=local_iso(end, zone) if end is not None else None,
-        all_day=all_day,
         description=_description(event),
         place=", ".join(_text(event.get("LOCATION")).splitlines()) or None,
         organiser=_organiser(event.get("ORGANIZER")),

@@ -8,12 +8,11 @@ departments), Europe/Paris when it has none.
 """
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from crawler.extractors import home_zone, local_iso, plain_text
-from crawler.extractors.base import Extraction, ExtractError, new_session
+from crawler.extractors.base import Extraction, ExtractError, load_json, new_session
 
 # OpenAgenda status codes (API v2 docs): 2 "reprogrammé" and 4 "reporté" both mean the date
 # moved; 3 "déplacé en ligne" and 5 "complet" still take place.
@@ -23,10 +22,7 @@ _ONLINE = 2
 
 def extract(body: bytes, url: str, ref: date) -> Extraction:
     """Sessions of an OpenAgenda JSON document, and the next page when the cursor says so."""
-    try:
-        data = json.loads(body)
-    except ValueError as error:
-        raise ExtractError(f"JSON illisible : {error}") from error
+    data = load_json(body)
     events = _events(data)
     result = Extraction(strategy="openagenda")
     for event in events:

@@ -19,22 +19,21 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 import pdfplumber
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
 
 from crawler import textinfo
+from crawler.extractors import PARIS, iso_day
 from crawler.extractors.base import Extraction, ExtractError, new_session
 from crawler.frdates import MONTHS, fold, parse_dates
 
-PARIS = ZoneInfo("Europe/Paris")
 _COLUMN_GAP = 20  # points between left edges of two columns (OpenAgenda: 12, 135, 258, 375)
 _MARGIN = 0.08  # share of the page height where running headers and footers sit
 _SLOT = re.compile(r"^(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) (\d{1,2}) - (\d{1,2}):(\d{2})$")
 _MONTH = re.compile(r"^([a-z]+) (\d{4})$")
-_FIELD = re.compile(r"^(dates?|lieux?|public|publics?|inscriptions?|date limite[^:]*)\s*:\s*", re.I)
+_FIELD = re.compile(r"^(dates?|lieux?|publics?|inscriptions?|date limite[^:]*)\s*:\s*", re.I)
 _PAGE_NUMBER = re.compile(r"\bpage\s*\d+(?:\s*/\s*\d+)?\s*$")
 # OpenAgenda sheet labels that end the description.
 _OA_LABELS = ("evenement ", "categories ", "conditions de participation", "ean", "cycle",
@@ -58,7 +57,7 @@ def extract(body: bytes, url: str, ref: date) -> Extraction:
     """Sessions of a PDF; ``ExtractError`` for bytes that are not a readable PDF."""
     lines = read_lines(body)
     if any(_SLOT.match(fold(line.text)) for line in lines):
-        return _event_sheet(lines, url, ref)
+        return _event_sheet(lines, url)
     sessions, problems = _catalogue(lines, url, ref)
     return Extraction(sessions=sessions, problems=problems, strategy="pdf:catalogue")
 
@@ -206,19 +205,19 @@ def _catalogue_session(title: str, texts: list[str], url: str, ref: date, proble
         return None
     if note := span.weekday_note():
         problems.append(f"{note}, pour « {title} »")
-    start, end, all_day = span.to_iso()
+    start, end, _ = span.to_iso()  # new_session derives all_day from start: a date, no time
     text = "\n".join(texts)
     return new_session(
-        title, start, end=end, all_day=all_day,
+        title, start, end=end,
         occurrences=span.occurrences() if len(span.days) > 1 else [],
         description=" ".join(description), place=fields.get("lieu"), url=url,
         status=textinfo.status_from_text(f"{title}\n{text}"), date_text=span.text,
         audience=fields.get("public"),
-        registration_deadline=_iso(textinfo.registration_deadline(text, ref)),
+        registration_deadline=iso_day(textinfo.registration_deadline(text, ref)),
     )
 
 
-def _event_sheet(lines: list[Line], url: str, ref: date) -> Extraction:
+def _event_sheet(lines: list[Line], url: str) -> Extraction:
     """One OpenAgenda event: title (largest type), date line under it, venue, schedule."""
     first_page = [line for line in lines if line.page == 1]
     title_size = max(line.size for line in first_page)
@@ -241,7 +240,7 @@ def _event_sheet(lines: list[Line], url: str, ref: date) -> Extraction:
         return Extraction(problems=[f"horaires illisibles pour « {title} »"], strategy="pdf:openagenda")
     organiser = first_page[0].text if first_page[0].size < title_size else None
     session = new_session(
-        title, occurrences[0]["start"], all_day=False, occurrences=occurrences,
+        title, occurrences[0]["start"], occurrences=occurrences,  # timed: new_session says not all day
         description=" ".join(description), place=_venue(lines), organiser=organiser, url=url,
         status=textinfo.status_from_text("\n".join(description)), date_text=date_line,
     )
@@ -274,7 +273,3 @@ def _venue(lines: list[Line]) -> str | None:
     size = lines[heading + 1].size
     parts = [line.text for line in lines[heading + 1:heading + 3] if line.size == size]
     return ", ".join(parts) or None
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None

@@ -7,16 +7,15 @@ fallback for sites where an SEO plugin removed it.
 """
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, datetime, timezone
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
 
-from crawler.extractors import decode_html, home_zone, local_iso, plain_text
+from crawler.extractors import PARIS, decode_html, home_zone, local_iso, plain_text
 from crawler.extractors import jsonld
-from crawler.extractors.base import Extraction, ExtractError, new_session
+from crawler.extractors.base import Extraction, ExtractError, load_json, new_session
 
 _CONTAINERS = ", ".join([
     "article.tribe-events-calendar-list__event",
@@ -39,18 +38,19 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"\b(\d{1,2})\s*(?:[:h]\s*(\d{2})?\s*(am|pm)?|\s*(am|pm))", re.IGNORECASE)
 
 
-def extract(body: bytes, url: str, ref: date) -> Extraction:
-    """Sessions of a TEC REST response (JSON) or of a TEC HTML view."""
+def extract(body: bytes, url: str, ref: date, embedded: Extraction | None = None) -> Extraction:
+    """Sessions of a TEC REST response (JSON) or of a TEC HTML view.
+
+    ``embedded`` is the page's schema.org reading (``jsonld.extract`` on the same bytes) when
+    the caller has it already: ``detect`` needs it anyway when the view gives no session.
+    """
     if body.lstrip()[:1] in (b"{", b"["):
         return _from_api(body, url)
-    return _from_html(body, url, ref)
+    return _from_html(body, url, ref, embedded)
 
 
 def _from_api(body: bytes, url: str) -> Extraction:
-    try:
-        data = json.loads(body)
-    except ValueError as error:
-        raise ExtractError(f"JSON illisible : {error}") from error
+    data = load_json(body)
     # The list endpoint wraps events in ``events``; the single endpoint returns one event.
     events = data.get("events") if isinstance(data, dict) and "events" in data else [data]
     if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):
@@ -103,9 +103,12 @@ def _api_time(event: dict, which: str, zone, all_day: bool) -> str | None:
     return local_iso(datetime.fromisoformat(local), zone) if local else None
 
 
-def _from_html(body: bytes, url: str, ref: date) -> Extraction:
-    embedded = jsonld.extract(body, url, ref)
-    result = Extraction(strategy="tribe-html", problems=embedded.problems)
+def _from_html(body: bytes, url: str, ref: date, embedded: Extraction | None = None) -> Extraction:
+    if embedded is None:
+        embedded = jsonld.extract(body, url, ref)
+    # A copy: markup problems are added to this list, and a caller passing ``embedded`` may
+    # still return it (detect falls back to the JSON-LD reading), which must not gain them.
+    result = Extraction(strategy="tribe-html", problems=list(embedded.problems))
     soup = BeautifulSoup(decode_html(body), "lxml")
     result.sessions = embedded.sessions or [
         session for node in soup.select(_CONTAINERS) if (session := _markup_session(node, url, result.problems))
@@ -175,4 +178,4 @@ def _clock(match: re.Match) -> str:
 
 
 def _at(day: str, clock: str | None) -> str:
-    return local_iso(datetime.fromisoformat(f"{day}T{clock}"), home_zone(None)) if clock else day
+    return local_iso(datetime.fromisoformat(f"{day}T{clock}"), PARIS) if clock else day

@@ -12,21 +12,17 @@ holds no next-page link, so each response is read alone.
 """
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from urllib.parse import urljoin
 
 from crawler.extractors import plain_text
-from crawler.extractors.base import Extraction, ExtractError
+from crawler.extractors.base import Extraction, ExtractError, load_json
 from crawler.extractors.html import post_sessions
 
 
 def extract(body: bytes, url: str, ref: date) -> Extraction:
     """Sessions of every post whose content states a session date."""
-    try:
-        data = json.loads(body)
-    except ValueError as error:
-        raise ExtractError(f"JSON illisible : {error}") from error
+    data = load_json(body)
     posts = data if isinstance(data, list) else [data]
     if not all(isinstance(post, dict) for post in posts):
         raise ExtractError("réponse de l'API WordPress sans liste d'articles")
