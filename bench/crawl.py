@@ -25,9 +25,9 @@ from pathlib import Path
 
 from loopback_sites import serve
 
+from crawler import PROJECT_ROOT as ROOT
 from crawler import settings as production
 
-ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-25"
 PEAK_MEMORY_TARGET_MB = 300
 SPEEDUP_TARGET = 10
@@ -54,15 +54,22 @@ def scrapy_stat(log: str, name: str) -> float | None:
     return float(found.group(1)) if found else None
 
 
-def crawl(sources: Path, db: Path, settings: dict[str, object]) -> dict:
-    """`veille crawl` in its own process, measured; adds the crawl's own time and what it stored."""
+def run_crawl(label: str, command: list[str], settings: dict[str, object]) -> dict:
+    """A crawl command with ``-s NAME=VALUE`` per setting, measured, the bench stopped if it fails;
+    adds the crawl's own time and request count from the stats Scrapy logs at close."""
     overrides = [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
-    result = run_measured([sys.executable, "-m", "crawler", "crawl", "--sources", str(sources), "--db", str(db),
-                           "-s", f"VEILLE_TODAY={TODAY}", *overrides])
+    result = run_measured([*command, *overrides])
     if result["returncode"] != 0:
-        sys.exit(f"veille crawl failed:\n{result['stderr'][-3000:]}")
+        sys.exit(f"{label} failed:\n{result['stderr'][-3000:]}")
     result["elapsed"] = scrapy_stat(result["stderr"], "elapsed_time_seconds")
     result["requests"] = int(scrapy_stat(result["stderr"], "downloader/request_count") or 0)
+    return result
+
+
+def crawl(sources: Path, db: Path, settings: dict[str, object]) -> dict:
+    """`veille crawl` in its own process, measured; adds the crawl's own time and what it stored."""
+    result = run_crawl("veille crawl", [sys.executable, "-m", "crawler", "crawl", "--sources", str(sources),
+                                        "--db", str(db), "-s", f"VEILLE_TODAY={TODAY}"], settings)
     with sqlite3.connect(db) as conn:
         result["sessions"] = conn.execute("select count(*) from sessions").fetchone()[0]
         result["errors"] = conn.execute("select count(*) from crawl_errors").fetchone()[0]
@@ -71,12 +78,7 @@ def crawl(sources: Path, db: Path, settings: dict[str, object]) -> dict:
 
 def scrapy_alone(sources: Path, settings: dict[str, object]) -> dict:
     """The link-following spider of ``follow_links`` in its own process, measured like the crawl."""
-    overrides = [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
-    result = run_measured([sys.executable, __file__, "--scrapy-alone", str(sources), *overrides])
-    if result["returncode"] != 0:
-        sys.exit(f"Scrapy alone failed:\n{result['stderr'][-3000:]}")
-    result["elapsed"] = scrapy_stat(result["stderr"], "elapsed_time_seconds")
-    result["requests"] = int(scrapy_stat(result["stderr"], "downloader/request_count") or 0)
+    result = run_crawl("Scrapy alone", [sys.executable, __file__, "--scrapy-alone", str(sources)], settings)
     result["sessions"], result["errors"] = "", ""
     return result
 
@@ -174,8 +176,9 @@ def main() -> None:
     print(f"{label:<44} {sequential_time:>7.2f} {'':>8} {sequential['cpu']:>6.2f} {sequential['rss_mb']:>8.0f}"
           f" {pages:>8} {sequential['stdout'].split()[-1]:>8}")
     veille_start, scrapy_start = (r["cpu"] for r in empty.values())
-    for throttle in ("on", "off"):
-        veille = runs[next(name for name in runs if name.startswith(f"veille crawl, AutoThrottle {throttle}"))]
+    for throttle, veille_run in (("on", "veille crawl, AutoThrottle on (production)"),
+                                 ("off", "veille crawl, AutoThrottle off")):
+        veille = runs[veille_run]
         scrapy = runs[f"Scrapy alone, AutoThrottle {throttle}"]
         ours, theirs = (veille["cpu"] - veille_start) / pages * 1000, (scrapy["cpu"] - scrapy_start) / pages * 1000
         print(f"  CPU per page, AutoThrottle {throttle}, start-up taken out: veille crawl {ours:.2f} ms, Scrapy alone"

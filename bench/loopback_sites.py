@@ -18,9 +18,10 @@ from datetime import date, timedelta
 
 import yaml
 
+from crawler.frdates import WEEKDAY_NAMES
+
 LIST_PATH = "/formations/s-inscrire"
 ROBOTS = "User-agent: *\nDisallow: /administrator/\n"
-JOURS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
         "octobre", "novembre", "décembre")
 TITLES = (
@@ -40,7 +41,7 @@ TOWNS = ("Lysbourg", "Villeneuve-sur-Lys", "Pont-de-Lys", "Montfort-la-Lys", "Sa
 
 def french_day(day: date) -> str:
     """``Jeudi 14 janvier 2027``: the way BD calendars write a date."""
-    return f"{JOURS[day.weekday()].capitalize()} {day.day} {MOIS[day.month - 1]} {day.year}"
+    return f"{WEEKDAY_NAMES[day.weekday()].capitalize()} {day.day} {MOIS[day.month - 1]} {day.year}"
 
 
 def session_day(host: int, page: int) -> date:
@@ -84,7 +85,6 @@ class LoopbackSites:
     def __init__(self, hosts: int = 50, pages: int = 20, latency: float = 0.1):
         self.hosts, self.pages, self.latency = hosts, pages, latency
         self.urls: list[str] = []
-        self.requests = 0
         self._loop = asyncio.new_event_loop()
         self._servers = []
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -107,7 +107,6 @@ class LoopbackSites:
                 while (await reader.readline()) not in (b"\r\n", b"\n", b""):
                     pass  # headers: nothing in them changes the answer
                 path = request_line.split(b" ")[1].decode().split("?")[0]
-                self.requests += 1
                 await asyncio.sleep(self.latency)
                 body = self._body(host, path)
                 status = "200 OK" if body is not None else "404 Not Found"

@@ -24,10 +24,10 @@ import requests
 
 from store import bench_sources, synthetic_sessions
 
+from crawler import PROJECT_ROOT as ROOT
 from crawler.serve import METADATA, datasette_command
 from crawler.store import SCHEMA_VERSION, Store, open_db
 
-ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
 TARGET_MS = 150
 SOURCES = 100

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from crawler.sources import Source
-from crawler.store import Store, open_db
+from crawler.store import Store
 
 RECRAWL_TARGET_SECONDS = 10.0
 TOWNS = ("Lyon", "Clermont-Ferrand", "Rennes", "Besançon", "Lons-le-Saunier", "Saint-Brieuc", "Aurillac",
@@ -93,8 +93,9 @@ def save_all(store: Store, batches: list[tuple[Source, list[dict]]]) -> tuple[fl
 
 def naive_upserts(path: Path, batches: list[tuple[Source, list[dict]]]) -> float:
     """The obvious alternative: one sqlite-utils upsert (and one commit) per session row; returns seconds."""
-    db = open_db(path)
-    Store(path).sync_sources(source for source, _ in batches)  # the sessions' foreign key
+    store = Store(path)
+    store.sync_sources(source for source, _ in batches)  # the sessions' foreign key
+    db = store.db
     started = time.perf_counter()
     for source, items in batches:
         for item in items:

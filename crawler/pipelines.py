@@ -64,7 +64,7 @@ class StorePipeline:
         self.db_path = crawler.settings.get("VEILLE_DB")
         self.items: dict[str, list[dict]] = defaultdict(list)
         self.saved: dict[str, dict] = {}  # source id -> what its save gave (outcome, counts, pages...)
-        crawler.signals.connect(self.source_finished, signal=source_finished)
+        crawler.signals.connect(self._save, signal=source_finished)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -80,9 +80,6 @@ class StorePipeline:
     def process_item(self, item):
         self.items[item["source_id"]].append(item)
         return item
-
-    def source_finished(self, source_id: str):
-        self._save(source_id)
 
     def _save(self, source_id: str) -> None:
         """One source in one transaction; its items are dropped only once written (a failed write

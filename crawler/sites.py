@@ -9,7 +9,6 @@ the real template does.
 """
 from __future__ import annotations
 
-import mimetypes
 import threading
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -57,8 +56,8 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_error(404)
             return
         body = found.read_bytes()
-        suffix = found.suffix if found.suffix in CONTENT_TYPES else ".html"
-        content_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(found.name)[0]
+        # Files without a known suffix (`list@start=5`, `article`) are pages, as on the real sites.
+        content_type = CONTENT_TYPES.get(found.suffix, CONTENT_TYPES[".html"])
         self.send_response(200)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))

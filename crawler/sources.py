@@ -8,12 +8,13 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
 
-from crawler.canonical import url_key
+from crawler.canonical import site_of, url_key
 
 KINDS = ("bd", "abf", "other")
 FORMATS = ("auto", "jsonld", "ics", "feed", "tribe", "openagenda", "wordpress", "html", "pdf")
@@ -55,12 +56,13 @@ class Source:
     unsupported: str | None = None
     contact: str | None = None  # the training service's contact as the source publishes it (generic address or page)
 
-    @property
+    # Cached: the spider compares every followed link with it. A frozen dataclass allows this
+    # (cached_property writes the instance __dict__, not through __setattr__), and eq, replace
+    # and asdict only see the fields, so the cached value never leaks into them.
+    @cached_property
     def host(self) -> str | None:
         """The source's site as links are compared with it: 'mediatheque.ain.fr' (no `www.`,
         no trailing dot; the port when not the default one)."""
-        from crawler.canonical import site_of
-
         return site_of(self.url) if self.url else None
 
     @property

@@ -5,8 +5,11 @@ import subprocess
 import sys
 
 import yaml
+from scrapy.utils.test import get_crawler
 
 from conftest import ROOT
+from crawler.sites import SITES_DIR
+from crawler.spiders.calendar import CalendarSpider
 
 TODAY = "2026-11-25"  # frozen clock for every crawl in the tests
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
@@ -29,6 +32,13 @@ def crawl(sources_file, db, *extra, today=TODAY):
     return result
 
 
+def spider_for(sources_file, today: str = TODAY, **arguments) -> CalendarSpider:
+    """The calendar spider as ``scrapy crawl calendar -a NAME=VALUE`` builds it, to hand it
+    responses (or arguments) directly."""
+    crawler = get_crawler(CalendarSpider, {"VEILLE_SOURCES": str(sources_file), "VEILLE_TODAY": today})
+    return CalendarSpider.from_crawler(crawler, **arguments)
+
+
 def rows(db, sql, params=()):
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
@@ -40,7 +50,7 @@ def rows(db, sql, params=()):
 
 def copy_site(name, dest):
     """A writable copy of a bundled site, for tests that change it between crawls."""
-    return shutil.copytree(ROOT / "tests" / "fixtures" / "sites" / name, dest)
+    return shutil.copytree(SITES_DIR / name, dest)
 
 
 def read(path):

@@ -3,8 +3,7 @@
 Each fault has its own path (``FAULTS``), so a test can point one source at each and know
 which error row belongs to which fault. The server records every request (path and
 User-Agent) and the most pages it served at once, so tests prove what the crawler did *not*
-do: ask for a path robots.txt forbids, leave the host, hammer it. ``spider_for`` builds the
-spider as ``scrapy crawl`` does, for tests that hand it responses or arguments directly.
+do: ask for a path robots.txt forbids, leave the host, hammer it.
 """
 from __future__ import annotations
 
@@ -15,12 +14,9 @@ import threading
 import time
 import zlib
 from datetime import date, timedelta
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
-
-from scrapy.utils.test import get_crawler
-
-from crawler.spiders.calendar import CalendarSpider
 
 FORBIDDEN_PREFIX = "/interdit/"  # robots.txt disallows it; no request may ever reach it
 HUGE_SIZE = 30 * 1024 * 1024  # three times the crawl's DOWNLOAD_MAXSIZE
@@ -83,17 +79,12 @@ def month_page(n: int, other_host: str) -> str:
             f'<p><a href="{other_host}/partenaire.html">Notre partenaire</a></p></main></body></html>')
 
 
-_bomb: bytes | None = None
-
-
+@cache  # compressing 64 MB takes a while; every request for the bomb sends the same bytes
 def zip_bomb() -> bytes:
     """``BOMB_SIZE`` zero bytes, gzip-compressed (built once: about 64 kB)."""
-    global _bomb
-    if _bomb is None:
-        packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: gzip container
-        zeros = bytes(1024 * 1024)
-        _bomb = b"".join(packer.compress(zeros) for _ in range(BOMB_SIZE // len(zeros))) + packer.flush()
-    return _bomb
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: gzip container
+    zeros = bytes(1024 * 1024)
+    return b"".join(packer.compress(zeros) for _ in range(BOMB_SIZE // len(zeros))) + packer.flush()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -293,10 +284,3 @@ class FaultServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def spider_for(sources_file, today: str = "2026-11-25", **arguments) -> CalendarSpider:
-    """The calendar spider as ``scrapy crawl calendar -a NAME=VALUE`` builds it, to hand it
-    responses (or arguments) directly."""
-    crawler = get_crawler(CalendarSpider, {"VEILLE_SOURCES": str(sources_file), "VEILLE_TODAY": today})
-    return CalendarSpider.from_crawler(crawler, **arguments)

@@ -19,12 +19,11 @@ from scrapy import signals
 from scrapy.http import HtmlResponse
 
 from conftest import ROOT, free_port
-from crawl_helpers import FAST, TODAY, write_sources
+from crawl_helpers import FAST, TODAY, spider_for, write_sources
 from crawler.sites import SiteServer
 from crawler.sources import Source
 from crawler.spiders.calendar import source_finished
 from crawler.store import Store
-from fault_server import spider_for
 
 SOURCES, EVENTS = 24, 20  # enough sessions that writing them takes a measurable while
 

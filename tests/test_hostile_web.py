@@ -11,11 +11,11 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 
 from conftest import ROOT
-from crawl_helpers import crawl, rows, write_sources
+from crawl_helpers import crawl, rows, spider_for, write_sources
 from crawler import settings as production
 from crawler.extractors import detect
 from crawler.sites import SiteServer
-from fault_server import CHARSET_TITLES, FAULTS, FORBIDDEN_PREFIX, FaultServer, spider_for
+from fault_server import CHARSET_TITLES, FAULTS, FORBIDDEN_PREFIX, FaultServer
 
 TIMEOUT, RETRIES, BUDGET = 2, 1, 8
 TIME_BOUND = 60  # seconds; the slowest fault (no answer) costs TIMEOUT * (RETRIES + 1)

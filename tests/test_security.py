@@ -11,11 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
-from crawl_helpers import crawl, rows, write_sources
+from crawl_helpers import crawl, rows, spider_for, write_sources
 from crawler.cli import main
 from crawler.serve import datasette_command
 from crawler.sites import SiteServer
-from fault_server import spider_for
 
 SCRIPT = '<script>alert("veille")</script>'
 

@@ -33,8 +33,12 @@ def identity_on_site(value: str, site_url: str, drop_pagination: bool = False) -
     A page of one session also loses its pagination parameters: abf.asso.fr serves the same
     article as `/2/699/3371/ABF-Region/slug` and as `...slug?p=5&p2=1&p3=0`.
     """
-    if value.startswith(("http://", "https://")) and site_of(value) == site_of(site_url):
-        return "/" + url_key(value, drop_pagination=drop_pagination).partition("/")[2]
+    if value.startswith(("http://", "https://")):
+        # One canonicalisation of `value` for both the test and the result: url_key is
+        # `host/path...`, its host does not depend on drop_pagination, and site_of is that host.
+        host, _, rest = url_key(value, drop_pagination=drop_pagination).partition("/")
+        if host == site_of(site_url):
+            return "/" + rest
     return value
 
 
