@@ -13,7 +13,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
+# The matcher modules Cython compiles (setup.py): an edit rebuilds them.
+COMPILED := $(wildcard matchers/normalize.py matchers/rules.py matchers/rules.pxd matchers/matcher.py matchers/matcher.pxd)
+
+$(STAMP): $(BIN)/python pyproject.toml setup.py $(COMPILED)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
@@ -36,4 +39,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/serve.py
 
 clean:
-	rm -rf $(VENV) data/*.db
+	rm -rf $(VENV) data/*.db build matchers/*.c matchers/*.so

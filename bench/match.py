@@ -15,6 +15,9 @@ from pathlib import Path
 
 from baselines import FuzzyBaseline, RegexBaseline
 
+import matchers.matcher
+import matchers.normalize
+import matchers.rules
 from matchers import load_matcher
 from matchers.evaluate import evaluate
 
@@ -183,6 +186,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     matcher = load_matcher(ROOT / "keywords.yml")
+    built = [module.__name__ for module in (matchers.normalize, matchers.rules, matchers.matcher)
+             if not module.__file__.endswith(".py")]
+    print(f"Matcher: {'compiled by Cython (' + ', '.join(built) + ')' if built else 'NOT compiled (make install)'}")
     records = []
     if DEV.is_file():
         records = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -12,6 +12,10 @@ from matchers.normalize import FIELD, SENTENCE, stem
 
 _CACHE_LIMIT = 500_000  # distinct tokens kept before starting afresh; a few tens of MB at most
 
+# Codes of a session's tokens (see `Lexicon.code_of`): 0 for other words, then the two marks,
+# then the vocabulary words, numbered in alphabetical order.
+SENTENCE_CODE, FIELD_CODE, FIRST_WORD_CODE = 1, 2, 3
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -30,6 +34,7 @@ class Lexicon:
         self._fuzzy = fuzzy
         self._never_corrected = never_corrected
         self._correctable = frozenset(correctable)
+        self.codes = {word: code for code, word in enumerate(sorted(words), start=FIRST_WORD_CODE)}
         self._candidates: dict[tuple[int, str], list[str]] = {}
         self._anagrams: dict[str, list[str]] = {}
         for word in sorted(correctable):
@@ -52,36 +57,27 @@ class Lexicon:
 
     def _reset(self):
         self._hits: dict[str, Hit] = {}
-        # The sets the matcher tests a session's token list against, in C: whether every token
-        # was judged already, and whether one stands for a term word (typos included).
-        self.judged: set[str] = set()
-        self.term_tokens: set[str] = set()
-        self.hit_tokens: set[str] = set()
-        # Hit token -> vocabulary word, the hot lookup. The marks map to themselves, so that one
-        # C-level `map(word_of.get, tokens)` lays out a session's words and sentence ends.
-        self.word_of: dict[str, str] = {SENTENCE: SENTENCE, FIELD: FIELD}
+        # Every token judged so far -> the code of its vocabulary word, 0 for other words: the
+        # matcher's lookup for each token of each session. The marks have theirs.
+        self.code_of: dict[str, int] = {SENTENCE: SENTENCE_CODE, FIELD: FIELD_CODE}
         self.weak_tokens: set[str] = set()  # short corrections: they never carry a term alone
 
     def judge(self, tokens: list[str]) -> None:
         """Judge the tokens not seen yet (vocabulary word, typo of a term word, or neither)."""
-        unknown = set(tokens).difference(self.judged)
-        if len(self.judged) > _CACHE_LIMIT:
+        if len(self.code_of) > _CACHE_LIMIT:
             self._reset()
-            unknown = set(tokens)
-        for token in unknown:
+        for token in set(tokens).difference(self.code_of):
             hit = self._judge(token)
-            self.judged.add(token)
-            if hit is not None:
+            if hit is None:
+                self.code_of[token] = 0
+            else:
                 self._hits[token] = hit
-                self.hit_tokens.add(token)
-                self.word_of[token] = hit.word
-                if hit.word in self._correctable:
-                    self.term_tokens.add(token)
+                self.code_of[token] = self.codes[hit.word]
                 if not hit.strong:
                     self.weak_tokens.add(token)
 
     def hit(self, token: str) -> Hit:
-        """How a token mapped by `word_of` was recognised (judged again if the cache was reset)."""
+        """How a token mapped by `code_of` was recognised (judged again if the cache was reset)."""
         known = self._hits.get(token)
         return known if known is not None else self._judge(token)
 

@@ -120,7 +120,10 @@ def tokens(text: str) -> list[str]:
 
 def field_tokens(texts: list[str]) -> list[str]:
     """Tokens of several texts at once, separated by a `#` token: one normalisation call, not three."""
-    return normalize(_FIELD_JOIN.join(texts)).split()
+    joined = _FIELD_JOIN.join(texts)
+    if joined.count(_FIELD_JOIN[1]) >= len(texts):  # a text holding the join's own character
+        joined = _FIELD_JOIN.join(text.replace(_FIELD_JOIN[1], " ") for text in texts)
+    return normalize(joined).split()
 
 
 def token_spans(text: str) -> list[tuple[int, int]]:

@@ -1,70 +1,50 @@
-"""Compiled form of the keywords, laid out for the matcher's hot loop.
+"""The keywords compiled for the hot loop, and the search of one session's terms in context.
 
-A session is read through `SessionWords`: `mapped` holds, for each token, its vocabulary word
-(None for other words, the mark itself for `|` and `#`), and `positions` maps each vocabulary
-word found to the sorted list of its token indexes.
+A session is read as a list of integer codes, one per token (see `Lexicon.code_of`): 0 for a
+word outside the vocabulary, `SENTENCE_CODE` and `FIELD_CODE` for the marks, the number of its
+vocabulary word otherwise. Every check is a short loop over that list, a few tokens around
+each term. Cython compiles this module when the package is built (types in `rules.pxd`), which
+makes those loops C loops; uncompiled, the same code gives the same results, only slower.
 """
-from bisect import bisect_right
-from itertools import compress, count
-
 from matchers.keywords import Cue as CueSpec
-from matchers.keywords import Phrase, Term
-
-
-class SessionWords:
-    """Where the vocabulary words of one session stand, as the context rules read them."""
-
-    __slots__ = ("mapped", "positions")
-
-    def __init__(self, mapped: list[str | None]):
-        self.mapped = mapped
-        positions: dict[str, list[int]] = {}
-        for index in compress(count(), mapped):
-            word = mapped[index]
-            if word in positions:
-                positions[word].append(index)
-            else:
-                positions[word] = [index]
-        self.positions = positions
+from matchers.keywords import Keywords, Phrase, Term
+from matchers.lexicon import FIELD_CODE, SENTENCE_CODE
+from matchers.normalize import FIELD, SENTENCE, stem
 
 
 class Context:
-    """Phrases searched around a match (qualifiers, negatives, cues), with a cheap first test."""
+    """Phrases searched around a match (qualifiers, negatives, cues), as codes."""
 
-    def __init__(self, phrases: tuple[Phrase, ...]):
-        # One-word phrases are most of them and need no sequence check.
-        self.singles = frozenset(p.words[0] for p in phrases if len(p.words) == 1)
-        self.longer: dict[str, list[tuple[str, ...]]] = {}
+    def __init__(self, phrases: tuple[Phrase, ...], codes: dict[str, int]):
+        size = max(codes.values()) + 1
+        singles = bytearray(size)
+        longer: dict[int, list] = {}
         for phrase in phrases:
-            if len(phrase.words) > 1:
-                self.longer.setdefault(phrase.words[0], []).append(phrase.words)
-        self.firsts = self.singles | frozenset(self.longer)
+            words = tuple(codes[word] for word in phrase.words)
+            if len(words) == 1:  # most phrases: a table lookup
+                singles[words[0]] = 1
+            else:
+                longer.setdefault(words[0], []).append(words)
+        self.singles = bytes(singles)
+        self.longer = longer
+        self.longer_firsts = bytes(1 if code in longer else 0 for code in range(size))
 
-    def within(self, session: SessionWords, low: int, high: int, skip: tuple[int, ...] = ()) -> bool:
-        """Whether one phrase occurs entirely inside [low, high], apart from the match at `skip`.
+    def within(self, codes: list, low: int, high: int, skip: tuple = ()) -> bool:
+        """Whether one phrase stands entirely inside [low, high], apart from the match at `skip`.
 
-        A slice of the session's vocabulary words and set tests, in C: no loop over tokens.
+        The match's own words do not count: "escroqueries" qualifies "escroqueries" only when
+        it occurs a second time in the window.
         """
-        mapped = session.mapped
-        window = mapped[low:high + 1]
-        if self.firsts.isdisjoint(window):
-            return False
-        found = self.singles.intersection(window)
-        if found:
-            if not skip or found.isdisjoint(map(mapped.__getitem__, skip)):
+        last = min(high, len(codes) - 1)
+        singles, longer_firsts = self.singles, self.longer_firsts
+        for position in range(max(low, 0), last + 1):
+            code = codes[position]
+            if singles[code] and position not in skip:
                 return True
-            # The match's own word is among the phrases: "escroqueries" qualifies "escroqueries",
-            # but only a second occurrence in the window does.
-            own = [mapped[i] for i in skip]
-            if any(window.count(word) > own.count(word) for word in found):
-                return True
-        if not self.longer:
-            return False
-        positions = session.positions
-        for first in self.longer.keys() & set(window):
-            for words in self.longer[first]:
-                for where in occurrences(words, positions, 1):
-                    if low <= where[0] and where[-1] <= high and not set(where) <= set(skip):
+            if longer_firsts[code]:
+                for words in self.longer[code]:
+                    where = occurrence(codes, position, words, 1, False)
+                    if where is not None and where[-1] <= last and not _covers(skip, where):
                         return True
         return False
 
@@ -72,41 +52,187 @@ class Context:
 class Cue(Context):
     """Cue words with the factor they apply and how far before a match they are looked for."""
 
-    def __init__(self, spec: CueSpec):
-        super().__init__(spec.phrases)
+    def __init__(self, spec: CueSpec, codes: dict[str, int]):
+        super().__init__(spec.phrases, codes)
         self.factor = spec.factor
         self.before = spec.before or 10_000  # 0 in the file: the whole sentence
 
 
 class Rule:
-    """A term with what the hot loop reads, flattened: its words, weight and contexts."""
+    """A term with what the hot loop reads, flattened: its word codes, weight and contexts."""
 
-    def __init__(self, term: Term, order: int):
+    def __init__(self, term: Term, order: int, codes: dict[str, int]):
         self.term = term
         self.order = order  # in the keywords file: breaks ties between equal matches
         self.family = term.family
-        self.words = term.phrase.words
-        self.needs = frozenset(term.phrase.words)
+        self.words = tuple(codes[word] for word in term.phrase.words)
         self.weight, self.gap, self.window = term.weight, term.gap, term.window
-        self.near = Context(term.near) if term.near else None
-        self.unless = Context(term.unless) if term.unless else None
+        self.near = Context(term.near, codes) if term.near else None
+        self.unless = Context(term.unless, codes) if term.unless else None
 
 
-def occurrences(words: tuple[str, ...], positions: dict[str, list[int]], gap: int) -> list[tuple[int, ...]]:
-    """Positions of each word of a phrase, in order, with at most `gap` other words in between."""
-    if len(words) == 1:
-        return [(p,) for p in positions.get(words[0], ())]
-    following = [positions.get(word) for word in words[1:]]
-    if None in following:
-        return []
-    found = []
-    for start in positions.get(words[0], ()):
-        where = [start]
-        for later in following:  # sorted: the next occurrence after the previous word is a bisect away
-            i = bisect_right(later, where[-1])
-            if i == len(later) or later[i] > where[-1] + gap + 1:
+def occurrence(codes: list, start: int, words: tuple, gap: int, one_sentence: bool) -> tuple | None:
+    """Positions of `words` from `start` (where the first one stands), each the first occurrence
+    of its word after the previous one, with at most `gap` other tokens in between; None if a
+    word is missing, or, with `one_sentence`, if a mark comes first ("... la vie. Privée ...")."""
+    where = [start]
+    size = len(codes)
+    previous = start
+    for index in range(1, len(words)):
+        word = words[index]
+        found = -1
+        for position in range(previous + 1, min(previous + gap + 2, size)):
+            code = codes[position]
+            if code == word:
+                found = position
                 break
-            where.append(later[i])
-        else:
-            found.append(tuple(where))
-    return found
+            if one_sentence and (code == SENTENCE_CODE or code == FIELD_CODE):
+                return None
+        if found < 0:
+            return None
+        where.append(found)
+        previous = found
+    return tuple(where)
+
+
+class Rules:
+    """Every term's rule by the code of its first word, the cues, and the search itself."""
+
+    def __init__(self, keywords: Keywords, codes: dict[str, int]):
+        by_first: dict[int, list[Rule]] = {}
+        for order, term in enumerate(keywords.terms):
+            rule = Rule(term, order, codes)
+            by_first.setdefault(rule.words[0], []).append(rule)
+        # The rules starting with each code, None for most: a list is the quickest lookup
+        self.by_first = [by_first.get(code) for code in range(max(codes.values()) + 1)]
+        self.dedicated = Cue(keywords.dedicated, codes) if keywords.dedicated else None
+        self.passing = Cue(keywords.passing, codes) if keywords.passing else None
+        generic = keywords.generic_title
+        self.generic_factor = generic.factor if generic else None
+        # Title tokens that say nothing of the subject: stopwords, marks and format words with
+        # their plurals, listed as tokens so that each costs one lookup ("ateliers" -> "atelier").
+        formats = {word for phrase in (generic.phrases if generic else ()) for word in phrase.words}
+        self.no_subject = keywords.stopwords | {SENTENCE} | {
+            token for word in formats for token in (word, word + "s", word + "x") if stem(token) in formats
+        }
+
+    def find(self, tokens: list, code_of: dict, fields: list, weak: set) -> list | None:
+        """(rule, field index, points, positions) of each term passing its context rules,
+        strongest first; None if a token is missing from `code_of` (`Lexicon.code_of`: judge
+        it first). `fields` holds each field's (name, weight, cues, text) in the order their
+        tokens come, `weak` the tokens that cannot carry a term alone."""
+        size = len(tokens)
+        codes = [0] * size
+        firsts, field_ends = [], []  # where a term may start; where each field ends (its join)
+        for index in range(size):
+            code = code_of.get(tokens[index], -1)
+            if code < 0:
+                return None
+            codes[index] = code
+            if self.by_first[code] is not None:
+                firsts.append(index)
+            elif code == FIELD_CODE:
+                field_ends.append(index)
+        if not firsts:
+            return []
+        field_ends.append(size)
+        best: dict = {}
+        subject = -1.0  # the title's factor, worked out for the first match in a cue field
+        field, field_start = 0, 0
+        for start in firsts:
+            while start > field_ends[field]:
+                field_start = field_ends[field] + 1
+                field += 1
+            field_end = field_ends[field]
+            _, weight, cues, _ = fields[field]
+            sentence_start = start
+            while sentence_start > field_start and codes[sentence_start - 1] != SENTENCE_CODE:
+                sentence_start -= 1
+            for rule in self.by_first[codes[start]]:
+                if len(rule.words) == 1:
+                    if tokens[start] in weak:
+                        continue
+                    where = (start,)
+                else:
+                    where = occurrence(codes, start, rule.words, rule.gap, True)
+                    # "donées persos" is two slips, not a term
+                    if where is None or _all_weak(tokens, where, weak):
+                        continue
+                if cues and subject < 0:
+                    subject = self._subject_factor(tokens, fields)
+                points = self._points(rule, where, codes, field_start, field_end, sentence_start, weight, cues, subject)
+                key = (rule, field)
+                if points and (key not in best or points > best[key][2]):
+                    best[key] = (rule, field, points, where)
+        if len(best) < 2:
+            return list(best.values())
+        # Overlapping matches count once, the best one: "protection des données" must not also
+        # score the weak "données" it contains. Ties go to the first in the text, then in the
+        # file, not to the order of a set (which changes with each process's string hashing).
+        # Each family keeps its own: mediation's "culture (et) numérique" must not hide privacy's
+        # "identité numérique" in "Culture et identité numérique".
+        kept, used = [], {}
+        for item in sorted(best.values(), key=_strongest_first):
+            taken = used.setdefault(item[0].family, set())
+            if taken.isdisjoint(item[3]):
+                kept.append(item)
+                taken.update(item[3])
+        return kept
+
+    def _points(self, rule: Rule, where: tuple, codes: list, field_start: int, field_end: int,
+                sentence_start: int, weight: float, cues: bool, subject: float) -> float:
+        """Term weight after its context rules and cues, times the field weight; 0 when rejected."""
+        start, end = where[0], where[-1]
+        window = rule.window
+        if rule.unless is not None and rule.unless.within(codes, max(field_start, start - window), min(field_end, end + window)):
+            return 0.0
+        if rule.near is None and not cues:
+            return rule.weight * weight
+        sentence_end = end + 1  # the sentence around the match: [sentence_start, last]
+        while sentence_end < field_end and codes[sentence_end] != SENTENCE_CODE:
+            sentence_end += 1
+        last = sentence_end - 1
+        if rule.near is not None and not rule.near.within(codes, max(sentence_start, start - window), min(last, end + window), where):
+            return 0.0
+        points = rule.weight * weight
+        if cues:
+            points *= subject
+            dedicated, passing = self.dedicated, self.passing
+            if dedicated is not None and dedicated.within(codes, max(sentence_start, start - dedicated.before), start - 1):
+                points *= dedicated.factor
+            if passing is not None and passing.within(codes, sentence_start, last, where):
+                points *= passing.factor
+        return points
+
+    def _subject_factor(self, tokens: list, fields: list) -> float:
+        """Cue fields weigh more when the title is missing or only names a format ("Conférence du
+        mardi"): the subject is then in the description."""
+        if self.generic_factor is None:
+            return 1.0
+        if fields[0][0] == "title":
+            for word in tokens:
+                if word == FIELD:
+                    break
+                if word not in self.no_subject and not word.isdigit():
+                    return 1.0
+        return self.generic_factor
+
+
+def _covers(skip: tuple, where: tuple) -> bool:
+    for position in where:
+        if position not in skip:
+            return False
+    return True
+
+
+def _all_weak(tokens: list, where: tuple, weak: set) -> bool:
+    for position in where:
+        if tokens[position] not in weak:
+            return False
+    return True
+
+
+def _strongest_first(found: tuple) -> tuple:
+    """Sort key of a (rule, field, points, positions) match: points, length, then reading order."""
+    rule, field, points, where = found
+    return -points, -len(where), field, where[0], rule.order

@@ -187,6 +187,15 @@ def test_explanation_groups_terms_by_field_and_keeps_the_strongest(matcher):
     assert re.search(r"\(\+\d+\) dans la description", why)
 
 
+@pytest.mark.parametrize("title, description, fields", [
+    ("Vie privée\x1e en ligne", "Atelier RGPD", {"vie privée": "title", "rgpd": "description"}),
+    ("Atelier", "Données\x1e personnelles et RGPD\x1e", {"données personnelles": "description", "rgpd": "description"}),
+])
+def test_a_text_holding_the_field_join_character_keeps_its_fields(matcher, title, description, fields):
+    result = matcher.score({"title": title, "description": description})
+    assert {term["text"].replace("\x1e", "").lower(): term["field"] for term in result.terms} == fields
+
+
 def test_score_is_capped_at_100(matcher):
     text = "Vie privée, RGPD, CNIL, traceurs, chiffrement, VPN, Tor et mots de passe"
     assert matcher.score({"title": text, "description": text}).score == 100

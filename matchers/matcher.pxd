@@ -1,0 +1,12 @@
+# Types for Cython, which compiles matcher.py when the package is built (see rules.pxd).
+from matchers.rules cimport Rules
+
+
+cdef class Matcher:
+    cdef readonly object keywords
+    cdef readonly str version
+    cdef readonly double threshold
+    cdef readonly list _fields
+    cdef readonly object _lexicon
+    cdef readonly Rules _rules
+
