@@ -62,19 +62,24 @@ class Lexicon:
         self.code_of: dict[str, int] = {SENTENCE: SENTENCE_CODE, FIELD: FIELD_CODE}
         self.weak_tokens: set[str] = set()  # short corrections: they never carry a term alone
 
-    def judge(self, tokens: list[str]) -> None:
-        """Judge the tokens not seen yet (vocabulary word, typo of a term word, or neither)."""
+    def code(self, token: str) -> int:
+        """Judge a token not seen yet (vocabulary word, typo of a term word, or neither), remember
+        it in `code_of` and return its code."""
+        hit = self._judge(token)
+        if hit is None:
+            self.code_of[token] = 0
+            return 0
+        self._hits[token] = hit
+        if not hit.strong:
+            self.weak_tokens.add(token)
+        code = self.code_of[token] = self.codes[hit.word]
+        return code
+
+    def forget_if_full(self) -> None:
+        """Start afresh once the cache is full; between sessions, since a session reads `code_of`
+        and `weak_tokens` as they are."""
         if len(self.code_of) > _CACHE_LIMIT:
             self._reset()
-        for token in set(tokens).difference(self.code_of):
-            hit = self._judge(token)
-            if hit is None:
-                self.code_of[token] = 0
-            else:
-                self._hits[token] = hit
-                self.code_of[token] = self.codes[hit.word]
-                if not hit.strong:
-                    self.weak_tokens.add(token)
 
     def hit(self, token: str) -> Hit:
         """How a token mapped by `code_of` was recognised (judged again if the cache was reset)."""

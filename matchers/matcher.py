@@ -90,12 +90,10 @@ class Matcher:
         ]
         words = field_tokens([field[3] for field in texts])
         lexicon = self._lexicon
+        lexicon.forget_if_full()
         # Whole texts never repeat but their words do: each word is judged once, then a session
         # costs a lookup per word, and most stop there ("médiathèque", "numérique" only).
-        found = self._rules.find(words, lexicon.code_of, texts, lexicon.weak_tokens)
-        if found is None:
-            lexicon.judge(words)
-            found = self._rules.find(words, lexicon.code_of, texts, lexicon.weak_tokens)
+        found = self._rules.find(words, lexicon.code_of, lexicon.code, texts, lexicon.weak_tokens)
         if not found:
             return MatchResult(0.0, False)
         families: dict[str, float] = {}
@@ -109,24 +107,28 @@ class Matcher:
 
     def _evidence(self, found: list[tuple], words: list[str], texts: list[tuple]) -> list[dict]:
         """Evidence dicts, quoting the original text of each match (`found` is strongest first)."""
-        joins = [index for index, word in enumerate(words) if word == FIELD]
-        starts, ends = [0, *[join + 1 for join in joins]], [*joins, len(words)]
-        spans: dict[int, list[tuple[int, int]]] = {}
+        starts = [0]
+        for _ in texts[1:]:
+            starts.append(words.index(FIELD, starts[-1]) + 1)
+        needed: dict[int, int] = {}  # field -> how many of its first tokens to locate in its text
+        for _, index, _, where in found:
+            needed[index] = max(needed.get(index, 0), where[-1] - starts[index] + 1)
+        spans = {index: token_spans(texts[index][3], count) for index, count in needed.items()}
         evidence = []
         for rule, index, _, where in found:
             name, _, _, text = texts[index]
-            if index not in spans:
-                spans[index] = token_spans(text)
             first, last = where[0] - starts[index], where[-1] - starts[index]
-            if len(spans[index]) == ends[index] - starts[index]:
-                quoted = text[spans[index][first][0]:spans[index][last][1]]
-            else:  # a token made only of letters without ASCII form: quote the term itself
-                quoted = rule.term.phrase.text
+            located = spans[index]
             evidence.append({
                 "concept": rule.term.concept,
                 "term": rule.term.phrase.text,
                 "field": name,
-                "text": quoted,
-                "similarity": min(self._lexicon.hit(words[i]).similarity for i in where),
+                # the term itself next to a character folding to several words ("⑴")
+                "text": text[located[first][0]:located[last][1]] if last < len(located) else rule.term.phrase.text,
+                "similarity": self._similarity(words, where),
             })
         return evidence
+
+    def _similarity(self, words: list[str], where: tuple[int, ...]) -> float:
+        """The lowest similarity of a match's words to the vocabulary (100: all spelled right)."""
+        return min([self._lexicon.hit(words[position]).similarity for position in where])

@@ -43,7 +43,7 @@ cdef class Rules:
                    best=dict, subject=double, field=Py_ssize_t, field_start=Py_ssize_t, field_end=Py_ssize_t,
                    start=Py_ssize_t, sentence_start=Py_ssize_t, weight=double, cues=bint, points=double,
                    rule=Rule, where=tuple)
-    cpdef list find(self, list tokens, dict code_of, list fields, set weak)
+    cpdef list find(self, list tokens, dict code_of, object judge, list fields, set weak)
 
     @cython.locals(start=Py_ssize_t, end=Py_ssize_t, window=Py_ssize_t, sentence_end=Py_ssize_t,
                    last=Py_ssize_t, points=double)

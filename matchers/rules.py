@@ -116,18 +116,18 @@ class Rules:
             token for word in formats for token in (word, word + "s", word + "x") if stem(token) in formats
         }
 
-    def find(self, tokens: list, code_of: dict, fields: list, weak: set) -> list | None:
+    def find(self, tokens: list, code_of: dict, judge, fields: list, weak: set) -> list:
         """(rule, field index, points, positions) of each term passing its context rules,
-        strongest first; None if a token is missing from `code_of` (`Lexicon.code_of`: judge
-        it first). `fields` holds each field's (name, weight, cues, text) in the order their
-        tokens come, `weak` the tokens that cannot carry a term alone."""
+        strongest first. Tokens are read through `code_of`, or `judge` for those not in it yet
+        (`Lexicon.code_of` and `Lexicon.code`); `fields` holds each field's (name, weight, cues,
+        text) in the order their tokens come, `weak` the tokens that cannot carry a term alone."""
         size = len(tokens)
         codes = [0] * size
         firsts, field_ends = [], []  # where a term may start; where each field ends (its join)
         for index in range(size):
             code = code_of.get(tokens[index], -1)
             if code < 0:
-                return None
+                code = judge(tokens[index])
             codes[index] = code
             if self.by_first[code] is not None:
                 firsts.append(index)

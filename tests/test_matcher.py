@@ -5,9 +5,12 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import KEYWORDS, ROOT
 from matchers import KeywordsError, MatchResult, load_matcher
+from matchers.normalize import token_spans, tokens
 
 
 def relevant(matcher, title, description=""):
@@ -217,6 +220,20 @@ def test_fast_folding_equals_the_nfkd_reference(text):
 
     for sample in (text, _Table.EXTRA + text, "".join(map(chr, range(128))) + text):
         assert _fold(sample) == _fold_any(sample)
+
+
+# Characters of catalogues and beyond: accents composed and decomposed, ligatures, "&", dropped
+# signs, letters without an ASCII form, sentence marks and typographic spaces.
+CATALOGUE_CHARS = st.sampled_from([*"aeiouyRGPDéèÉçôœŒæ&€°łø.;!?…,:'’«»()-– \n\xa0\u202f", "e\u0301", "Дж", "12"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(CATALOGUE_CHARS, max_size=40).map("".join))
+def test_token_spans_locate_each_token_in_the_original_text(text):
+    """Evidence quotes the original text at these offsets: each span must read as its token."""
+    spans = token_spans(text)
+    assert [tokens(text[start:end]) for start, end in spans] == [[word] for word in tokens(text)]
+    assert token_spans(text, 3) == spans[:3]
 
 
 # --- keywords file ------------------------------------------------------------------------
