@@ -14,7 +14,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 # The matcher modules Cython compiles (setup.py): an edit rebuilds them.
-COMPILED := $(wildcard matchers/normalize.py matchers/rules.py matchers/rules.pxd matchers/matcher.py matchers/matcher.pxd)
+COMPILED := $(wildcard matchers/normalize.py matchers/normalize.pxd matchers/lexicon.py matchers/rules.py matchers/rules.pxd matchers/matcher.py matchers/matcher.pxd)
 
 $(STAMP): $(BIN)/python pyproject.toml setup.py $(COMPILED)
 	$(BIN)/pip install --quiet -e '.[test]'

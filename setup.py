@@ -7,7 +7,7 @@ it fails (no C compiler), the package installs and runs uncompiled, with the sam
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-COMPILED = ["normalize", "rules", "matcher"]
+COMPILED = ["normalize", "lexicon", "rules", "matcher"]
 
 setup(
     ext_modules=cythonize(

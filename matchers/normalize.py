@@ -76,19 +76,15 @@ def _shape_of(char: str) -> int:
 
 
 class _Table:
-    """One-pass folding of ASCII and the characters of French catalogues, equal to `_fold_any`.
+    """One-pass folding of a set of up to 256 characters, equal to `_fold_any`.
 
-    A charmap codec gives each of these characters its own byte in C, at about 0.5 µs a session;
-    a byte table then folds it ("é", "É", "è" -> "e") and deletes the characters `_fold_any`
-    drops ("€"). The few that fold to several letters ("œ" -> "oe", "&" -> "et") get a
-    placeholder byte above 0x7f, expanded afterwards in the rare texts holding one.
+    A text encoded with one byte per character (see `_encode`) is folded by a byte table in C
+    ("é", "É", "è" -> "e"), which also deletes the characters `_fold_any` drops ("€"). The few
+    that fold to several letters ("œ" -> "oe", "&" -> "et") get a placeholder byte above 0x7f,
+    expanded afterwards in the rare texts holding one.
     """
 
-    # Latin-1 and the typography of French web pages; a codec table has 128 places beyond ASCII.
-    EXTRA = "".join(map(chr, range(0xA0, 0x100))) + "œŒŸ’‘‚“”„‹›–—…•·‐‑\u2009\u202f€"
-
-    def __init__(self):
-        chars = [chr(code) for code in range(128)] + list(self.EXTRA)
+    def __init__(self, chars: list[str]):
         fold, dropped, self.expansions = bytearray(256), bytearray(), {}
         for byte, char in enumerate(chars):
             folded = _fold_any(char).encode("ascii")
@@ -100,25 +96,43 @@ class _Table:
                 placeholder = 0x80 + len(self.expansions)
                 fold[byte] = placeholder
                 self.expansions[bytes([placeholder])] = folded
-        self.encoding = codecs.charmap_build("".join(chars).ljust(256, "\ufffe"))
         self.fold, self.dropped = bytes(fold), bytes(dropped)
-        self.expansion_re = re.compile(b"[\x80-\xff]")
         self.shape = bytes(map(_shape_of, chars)).ljust(256)
 
+    def folded(self, encoded: bytes) -> str:
+        folded = encoded.translate(self.fold, self.dropped)
+        if not folded.isascii():
+            folded = _EXPANSION_RE.sub(lambda match: self.expansions[match.group()], folded)
+        return folded.decode("ascii")
 
-_TABLE = _Table()
+
+_EXPANSION_RE = re.compile(b"[\x80-\xff]")
+# Most French text is Latin-1, which Python encodes fastest; web typography ("’", "œ", "…")
+# takes a codec of its own: ASCII, Latin-1 letters and signs, then the typography itself.
+_LATIN_1 = _Table([chr(byte) for byte in range(256)])
+_TYPOGRAPHY_CHARS = [
+    *map(chr, range(0x80)), *map(chr, range(0xA0, 0x100)), *"œŒŸ’‘‚“”„‹›–—…•‐‑\u2009\u202f€"
+]
+_TYPOGRAPHY = _Table(_TYPOGRAPHY_CHARS)
+_TYPOGRAPHY_CODEC = codecs.charmap_build("".join(_TYPOGRAPHY_CHARS).ljust(256, "\ufffe"))
+
+
+def _encode(text: str) -> tuple[bytes, _Table] | tuple[None, None]:
+    """The text in one byte per character and the table folding those bytes, if one can."""
+    try:
+        return text.encode("latin-1"), _LATIN_1
+    except UnicodeEncodeError:
+        pass
+    try:
+        return codecs.charmap_encode(text, "strict", _TYPOGRAPHY_CODEC)[0], _TYPOGRAPHY
+    except UnicodeEncodeError:  # "ł", Cyrillic, a decomposed accent
+        return None, None
 
 
 def _fold(text: str) -> str:
     """Lowercase ASCII letters and digits, `|` for sentence marks, `#` for field joins, else spaces."""
-    try:
-        encoded = codecs.charmap_encode(text, "strict", _TABLE.encoding)[0]
-    except UnicodeEncodeError:  # a character outside the table: "ł", Cyrillic, a decomposed accent
-        return _fold_any(text)
-    folded = encoded.translate(_TABLE.fold, _TABLE.dropped)
-    if not folded.isascii():
-        folded = _TABLE.expansion_re.sub(lambda match: _TABLE.expansions[match.group()], folded)
-    return folded.decode("ascii")
+    encoded, table = _encode(text)
+    return _fold_any(text) if table is None else table.folded(encoded)
 
 
 def normalize(text: str) -> str:
@@ -149,10 +163,8 @@ def token_spans(text: str, count: int | None = None) -> list[tuple[int, int]]:
     for French catalogues, character by character for other texts. Exact, but for a character
     that folds to several words by itself ("⑴" -> " 1 "), read as one word.
     """
-    try:
-        shape = codecs.charmap_encode(text, "strict", _TABLE.encoding)[0].translate(_TABLE.shape)
-    except UnicodeEncodeError:
-        shape = bytes(map(_shape_of, text))
+    encoded, table = _encode(text)
+    shape = bytes(map(_shape_of, text)) if table is None else encoded.translate(table.shape)
     return _shape_spans(shape, len(text) if count is None else count)
 
 

@@ -125,10 +125,11 @@ class Rules:
         codes = [0] * size
         firsts, field_ends = [], []  # where a term may start; where each field ends (its join)
         for index in range(size):
-            code = code_of.get(tokens[index], -1)
-            if code < 0:
-                code = judge(tokens[index])
-            codes[index] = code
+            known = code_of.get(tokens[index])
+            if known is None:
+                known = judge(tokens[index])
+            codes[index] = known  # the object itself: compiled, `code` is a C integer
+            code = known
             if self.by_first[code] is not None:
                 firsts.append(index)
             elif code == FIELD_CODE:
