@@ -143,7 +143,7 @@ def alert(db, config, dry_run, today):
 
 
 @main.command()
-@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"), help="Sessions to score, one JSON object per line")
+@click.option("--jsonl", "jsonl", type=click.File("rb"), help="Sessions to score, one JSON object per line")
 @click.option("--eval", "eval_file", type=click.File("r", encoding="utf-8"), help="Labelled sessions: print precision, recall, F1")
 @click.option("--keywords", default=DEFAULT_KEYWORDS, show_default=True, type=click.Path(exists=True, dir_okay=False))
 def match(jsonl, eval_file, keywords):
@@ -152,13 +152,27 @@ def match(jsonl, eval_file, keywords):
 
     matcher = load_matcher(keywords)
     if jsonl:
-        out = click.get_text_stream("stdout")  # one buffered stream: echo flushes every line
-        # One encoder for the whole file: json.dumps(..., ensure_ascii=False) builds a new one per line.
-        encode = json.JSONEncoder(ensure_ascii=False).encode
-        for line in jsonl:
-            if line.strip():
-                record = json.loads(line)
-                out.write(encode({"id": record.get("id"), **matcher.score(record).to_dict()}) + "\n")
+        # orjson reads and writes UTF-8 bytes directly, several times faster than json: scoring
+        # a large export is then mostly the matcher's own time.
+        import orjson
+
+        out = click.get_binary_stream("stdout")
+        skipped = 0
+        for number, line in enumerate(jsonl, 1):
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("un objet JSON est attendu")
+            except ValueError as error:
+                click.echo(f"{jsonl.name}, ligne {number} ignorée : {error}", err=True)
+                skipped += 1
+                continue
+            result = {"id": record.get("id"), **matcher.score(record).to_dict()}
+            out.write(orjson.dumps(result, option=orjson.OPT_APPEND_NEWLINE))
+        if skipped:
+            sys.exit(1)
     elif eval_file:
         from matchers.evaluate import evaluate
 

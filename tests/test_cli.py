@@ -194,6 +194,17 @@ def test_match_jsonl_scores_each_session_with_its_evidence(tmp_path):
     assert lines[0]["terms"][0]["field"] == "title" and lines[0]["terms"][0]["text"] == "RGPD"
 
 
+def test_match_jsonl_names_a_broken_line_and_scores_the_others(tmp_path):
+    sessions = tmp_path / "sessions.jsonl"
+    sessions.write_text('{"id": "a", "title": "Vie privée"}\n{"id": "b", "title": \n["not", "a", "session"]\n'
+                        '{"id": "c", "title": "RGPD"}\n', encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "crawler", "match", "--jsonl", str(sessions)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "c"]
+    assert "sessions.jsonl, ligne 2 ignorée" in result.stderr and "ligne 3 ignorée" in result.stderr
+
+
 def test_match_eval_prints_figures_and_the_errors_with_evidence(tmp_path):
     labelled = tmp_path / "labelled.jsonl"
     labelled.write_text("\n".join(json.dumps(s, ensure_ascii=False) for s in [
