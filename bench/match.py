@@ -15,9 +15,6 @@ from pathlib import Path
 
 from baselines import FuzzyBaseline, RegexBaseline
 
-import matchers.matcher
-import matchers.normalize
-import matchers.rules
 from matchers import load_matcher
 from matchers.evaluate import evaluate
 
@@ -186,8 +183,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     matcher = load_matcher(ROOT / "keywords.yml")
-    built = [module.__name__ for module in (matchers.normalize, matchers.rules, matchers.matcher)
-             if not module.__file__.endswith(".py")]
+    built = sorted(name for name, module in sys.modules.items()
+                   if name.startswith("matchers.") and not module.__file__.endswith(".py"))
     print(f"Matcher: {'compiled by Cython (' + ', '.join(built) + ')' if built else 'NOT compiled (make install)'}")
     records = []
     if DEV.is_file():

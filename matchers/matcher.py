@@ -1,7 +1,9 @@
 """Score a session (any dict of texts) against the vocabulary: 0-100, relevant or not, and evidence.
 
 Speed matters (a crawl scores every session, the bench 100,000): all fields are normalised in one
-pass, a few set operations reject most sessions, and positions are only computed for the rest.
+pass, each token costs one lookup (its vocabulary word's code), most sessions hold no word that
+starts a term and stop there, and the rest are checked by short loops around each term
+(rules.py). Evidence is only quoted when asked for.
 """
 from collections.abc import Mapping
 

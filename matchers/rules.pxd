@@ -45,8 +45,8 @@ cdef class Rules:
                    rule=Rule, where=tuple)
     cpdef list find(self, list tokens, dict code_of, object judge, list fields, set weak)
 
-    @cython.locals(start=Py_ssize_t, end=Py_ssize_t, window=Py_ssize_t, sentence_end=Py_ssize_t,
-                   last=Py_ssize_t, points=double)
+    @cython.locals(start=Py_ssize_t, end=Py_ssize_t, window=Py_ssize_t, unless=Context, near=Context,
+                   sentence_end=Py_ssize_t, last=Py_ssize_t, points=double)
     cdef double _points(self, Rule rule, tuple where, list codes, Py_ssize_t field_start, Py_ssize_t field_end,
                         Py_ssize_t sentence_start, double weight, bint cues, double subject)
 

@@ -185,15 +185,16 @@ class Rules:
         """Term weight after its context rules and cues, times the field weight; 0 when rejected."""
         start, end = where[0], where[-1]
         window = rule.window
-        if rule.unless is not None and rule.unless.within(codes, max(field_start, start - window), min(field_end, end + window)):
+        unless, near = rule.unless, rule.near
+        if unless is not None and unless.within(codes, max(field_start, start - window), min(field_end, end + window)):
             return 0.0
-        if rule.near is None and not cues:
+        if near is None and not cues:
             return rule.weight * weight
         sentence_end = end + 1  # the sentence around the match: [sentence_start, last]
         while sentence_end < field_end and codes[sentence_end] != SENTENCE_CODE:
             sentence_end += 1
         last = sentence_end - 1
-        if rule.near is not None and not rule.near.within(codes, max(sentence_start, start - window), min(last, end + window), where):
+        if near is not None and not near.within(codes, max(sentence_start, start - window), min(last, end + window), where):
             return 0.0
         points = rule.weight * weight
         if cues:
@@ -219,7 +220,9 @@ class Rules:
         return self.generic_factor
 
 
+# Loops, not all(...): Cython compiles no generator expression inside a cpdef function.
 def _covers(skip: tuple, where: tuple) -> bool:
+    """Whether every position of the match `where` is in `skip`."""
     for position in where:
         if position not in skip:
             return False
@@ -227,6 +230,7 @@ def _covers(skip: tuple, where: tuple) -> bool:
 
 
 def _all_weak(tokens: list, where: tuple, weak: set) -> bool:
+    """Whether every token of the match `where` is a weak correction ("donées persos")."""
     for position in where:
         if tokens[position] not in weak:
             return False

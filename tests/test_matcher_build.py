@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import matchers.lexicon
 import matchers.matcher
 import matchers.normalize
 import matchers.rules
@@ -21,9 +22,10 @@ UNCOMPILED = """
 import json, sys, warnings
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    import matchers, matchers.matcher, matchers.normalize, matchers.rules
+    import matchers, matchers.lexicon, matchers.matcher, matchers.normalize, matchers.rules
 matcher = matchers.load_matcher(sys.argv[1])
-print(json.dumps({"files": [m.__file__ for m in (matchers.matcher, matchers.normalize, matchers.rules)],
+modules = (matchers.lexicon, matchers.matcher, matchers.normalize, matchers.rules)
+print(json.dumps({"files": [m.__file__ for m in modules],
                   "warnings": [str(w.message) for w in caught]}))
 for line in sys.stdin:
     result = matcher.score(json.loads(line))
@@ -62,7 +64,7 @@ def assert_same_outcomes(tmp_path, matcher, sessions: list[dict]):
 def test_the_matcher_runs_compiled():
     """`make install` compiled the hot modules; the speed targets of bench/match.py depend on it."""
     suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
-    for module in (matchers.matcher, matchers.normalize, matchers.rules):
+    for module in (matchers.lexicon, matchers.matcher, matchers.normalize, matchers.rules):
         assert module.__file__.endswith(suffixes), f"{module.__name__} is not compiled: run `make install`"
 
 
