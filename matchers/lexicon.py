@@ -33,9 +33,9 @@ class Lexicon:
         self._words = frozenset(words)
         self._fuzzy = fuzzy
         self._never_corrected = never_corrected
-        self._correctable = frozenset(correctable)
         self.codes = {word: code for code, word in enumerate(sorted(words), start=FIRST_WORD_CODE)}
         self._candidates: dict[tuple[int, str], list[str]] = {}
+        self._near_ends: dict[tuple[int, str, str], list[str]] = {}  # see _candidates_for
         self._anagrams: dict[str, list[str]] = {}
         for word in sorted(correctable):
             if len(word) >= 4:
@@ -86,6 +86,24 @@ class Lexicon:
         known = self._hits.get(token)
         return known if known is not None else self._judge(token)
 
+    def _candidates_for(self, word: str) -> list[str]:
+        """The vocabulary words a typo `word` is compared with, in the order of its buckets.
+
+        One edit in a word of five letters or more leaves its first two letters or its last two
+        intact: the bucket lists narrowed to those words keep every candidate within one edit,
+        in the same order, so the same one wins, with a few comparisons instead of thirty.
+        """
+        if len(word) < 5 or self._fuzzy.max_edits != 1:
+            return [c for key in self._buckets(len(word), word) for c in self._candidates.get(key, ())]
+        key = (len(word), word[:2], word[-2:])
+        narrowed = self._near_ends.get(key)
+        if narrowed is None:
+            narrowed = self._near_ends[key] = [
+                c for bucket in self._buckets(len(word), word) for c in self._candidates.get(bucket, ())
+                if c[:2] == word[:2] or c[-2:] == word[-2:]
+            ]
+        return narrowed
+
     def _judge(self, token: str) -> Hit | None:
         word = stem(token)
         if word in self._words:
@@ -104,7 +122,7 @@ class Lexicon:
         # Short words only get a missing or extra letter: one changed letter too often makes
         # another word ("suite"/"fuite", "porte"/"forte", "aussi"/"ANSSI").
         long_word = len(word) >= self._fuzzy.long_length
-        candidates = [c for key in self._buckets(len(word), word) for c in self._candidates.get(key, ())]
+        candidates = self._candidates_for(word)
         best = process.extractOne(
             word,
             candidates,

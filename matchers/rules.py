@@ -75,7 +75,7 @@ def occurrence(codes: list, start: int, words: tuple, gap: int, one_sentence: bo
     """Positions of `words` from `start` (where the first one stands), each the first occurrence
     of its word after the previous one, with at most `gap` other tokens in between; None if a
     word is missing, or, with `one_sentence`, if a mark comes first ("... la vie. Privée ...")."""
-    where = [start]
+    where = None  # built once the second word is found: most tries stop before
     size = len(codes)
     previous = start
     for index in range(1, len(words)):
@@ -90,6 +90,8 @@ def occurrence(codes: list, start: int, words: tuple, gap: int, one_sentence: bo
                 return None
         if found < 0:
             return None
+        if where is None:
+            where = [start]
         where.append(found)
         previous = found
     return tuple(where)
