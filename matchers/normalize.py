@@ -102,8 +102,11 @@ class _Table:
     def folded(self, encoded: bytes) -> str:
         folded = encoded.translate(self.fold, self.dropped)
         if not folded.isascii():
-            folded = _EXPANSION_RE.sub(lambda match: self.expansions[match.group()], folded)
+            folded = _EXPANSION_RE.sub(self._expand, folded)
         return folded.decode("ascii")
+
+    def _expand(self, placeholder: re.Match) -> bytes:
+        return self.expansions[placeholder.group()]
 
 
 _EXPANSION_RE = re.compile(b"[\x80-\xff]")
