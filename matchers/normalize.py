@@ -100,6 +100,7 @@ class _Table:
         self.shape = bytes(map(_shape_of, chars)).ljust(256)
 
     def folded(self, encoded: bytes) -> str:
+        """The folded text (see `_fold`) of a text encoded for this table."""
         folded = encoded.translate(self.fold, self.dropped)
         if not folded.isascii():
             folded = _EXPANSION_RE.sub(self._expand, folded)
