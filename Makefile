@@ -14,7 +14,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 # The matcher modules Cython compiles (setup.py): an edit rebuilds them.
-COMPILED := $(wildcard matchers/normalize.py matchers/normalize.pxd matchers/lexicon.py matchers/rules.py matchers/rules.pxd matchers/matcher.py matchers/matcher.pxd)
+COMPILED := $(wildcard matchers/*.pxd matchers/normalize.py matchers/lexicon.py matchers/rules.py matchers/matcher.py)
 
 $(STAMP): $(BIN)/python pyproject.toml setup.py $(COMPILED)
 	$(BIN)/pip install --quiet -e '.[test]'

@@ -1,4 +1,5 @@
 # Types for Cython, which compiles matcher.py when the package is built (see rules.pxd).
+from matchers.lexicon cimport Lexicon
 from matchers.rules cimport Rules
 
 
@@ -7,6 +8,6 @@ cdef class Matcher:
     cdef readonly str version
     cdef readonly double threshold
     cdef readonly list _fields
-    cdef readonly object _lexicon
+    cdef readonly Lexicon _lexicon
     cdef readonly Rules _rules
 

@@ -96,7 +96,7 @@ class Matcher:
         lexicon.forget_if_full()
         # Whole texts never repeat but their words do: each word is judged once, then a session
         # costs a lookup per word, and most stop there ("médiathèque", "numérique" only).
-        found = self._rules.find(words, lexicon.code_of, lexicon.code, texts, lexicon.weak_tokens)
+        found = self._rules.find(words, lexicon, texts)
         if not found:
             return MatchResult(0.0, False)
         families: dict[str, float] = {}

@@ -13,6 +13,7 @@ import unicodedata
 SENTENCE = "|"
 FIELD = "#"  # between the fields of a session normalised in one pass
 _FIELD_JOIN = " \x1e "
+_SPACED_SENTENCE = f" {SENTENCE} "
 
 _SENTENCE_CHARS = ".;!?\n…"  # ends of sentences and programme items ("Jour 1 : ... ; 2) ...")
 # Characters NFKD cannot fold to ASCII. Without this step the ASCII encoding would drop them and
@@ -142,7 +143,7 @@ def _fold(text: str) -> str:
 def normalize(text: str) -> str:
     """Folded text: lowercase ASCII words, sentence marks as ` | `, other punctuation as spaces."""
     folded = _fold(text)
-    return folded.replace(SENTENCE, f" {SENTENCE} ") if SENTENCE in folded else folded
+    return folded.replace(SENTENCE, _SPACED_SENTENCE) if SENTENCE in folded else folded
 
 
 def tokens(text: str) -> list[str]:

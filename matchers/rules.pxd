@@ -1,6 +1,7 @@
 # Types for Cython, which compiles rules.py when the package is built (setup.py): C integers
 # for positions and codes, C attributes for the compiled keywords. rules.py stays plain Python.
 import cython
+from matchers.lexicon cimport Lexicon
 
 cdef Py_ssize_t SENTENCE_CODE, FIELD_CODE
 
@@ -42,8 +43,8 @@ cdef class Rules:
     @cython.locals(size=Py_ssize_t, codes=list, firsts=list, field_ends=list, index=Py_ssize_t, code=Py_ssize_t,
                    best=dict, subject=double, field=Py_ssize_t, field_start=Py_ssize_t, field_end=Py_ssize_t,
                    start=Py_ssize_t, sentence_start=Py_ssize_t, weight=double, cues=bint, points=double,
-                   rule=Rule, where=tuple)
-    cpdef list find(self, list tokens, dict code_of, object judge, list fields, set weak)
+                   rule=Rule, where=tuple, code_of=dict, weak=set)
+    cpdef list find(self, list tokens, Lexicon lexicon, list fields)
 
     @cython.locals(start=Py_ssize_t, end=Py_ssize_t, window=Py_ssize_t, unless=Context, near=Context,
                    sentence_end=Py_ssize_t, last=Py_ssize_t, points=double)

@@ -8,7 +8,7 @@ makes those loops C loops; uncompiled, the same code gives the same results, onl
 """
 from matchers.keywords import Cue as CueSpec
 from matchers.keywords import Keywords, Phrase, Term
-from matchers.lexicon import FIELD_CODE, SENTENCE_CODE
+from matchers.lexicon import FIELD_CODE, SENTENCE_CODE, Lexicon
 from matchers.normalize import FIELD, SENTENCE, stem
 
 
@@ -118,18 +118,18 @@ class Rules:
             token for word in formats for token in (word, word + "s", word + "x") if stem(token) in formats
         }
 
-    def find(self, tokens: list, code_of: dict, judge, fields: list, weak: set) -> list:
+    def find(self, tokens: list, lexicon: Lexicon, fields: list) -> list:
         """(rule, field index, points, positions) of each term passing its context rules,
-        strongest first. Tokens are read through `code_of`, or `judge` for those not in it yet
-        (`Lexicon.code_of` and `Lexicon.code`); `fields` holds each field's (name, weight, cues,
-        text) in the order their tokens come, `weak` the tokens that cannot carry a term alone."""
+        strongest first. Tokens are read through the lexicon (judged there when new); `fields`
+        holds each field's (name, weight, cues, text) in the order their tokens come."""
+        code_of, weak = lexicon.code_of, lexicon.weak_tokens
         size = len(tokens)
         codes = [0] * size
         firsts, field_ends = [], []  # where a term may start; where each field ends (its join)
         for index in range(size):
             known = code_of.get(tokens[index])
             if known is None:
-                known = judge(tokens[index])
+                known = lexicon.code(tokens[index])
             codes[index] = known  # the object itself: compiled, `code` is a C integer
             code = known
             if self.by_first[code] is not None:
@@ -164,9 +164,10 @@ class Rules:
                 if cues and subject < 0:
                     subject = self._subject_factor(tokens, fields)
                 points = self._points(rule, where, codes, field_start, field_end, sentence_start, weight, cues, subject)
-                key = (rule, field)
-                if points and (key not in best or points > best[key][2]):
-                    best[key] = (rule, field, points, where)
+                if points:
+                    key = (rule, field)
+                    if key not in best or points > best[key][2]:
+                        best[key] = (rule, field, points, where)
         if len(best) < 2:
             return list(best.values())
         # Overlapping matches count once, the best one: "protection des données" must not also
