@@ -5,7 +5,7 @@ cdef class Lexicon:
     cdef frozenset _words, _never_corrected
     cdef object _fuzzy
     cdef readonly dict codes
-    cdef dict _candidates, _near_ends, _anagrams, _hits
+    cdef dict _candidates, _anagrams, _hits
     cdef readonly dict code_of
     cdef readonly set weak_tokens
 

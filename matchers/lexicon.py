@@ -35,25 +35,28 @@ class Lexicon:
         self._never_corrected = never_corrected
         self.codes = {word: code for code, word in enumerate(sorted(words), start=FIRST_WORD_CODE)}
         self._candidates: dict[tuple[int, str], list[str]] = {}
-        self._near_ends: dict[tuple[int, str, str], list[str]] = {}  # see _candidates_for
         self._anagrams: dict[str, list[str]] = {}
         for word in sorted(correctable):
             if len(word) >= 4:
                 self._anagrams.setdefault("".join(sorted(word)), []).append(word)
             if len(word) >= fuzzy.min_length:
-                # Only words of about the same length can be within the edit limit. With one edit,
-                # a typo also keeps the first or the last letter of its word: index both ends, and
-                # compare a typo with a tenth of the vocabulary instead of all of it.
+                # Only words of about the same length can be within the edit limit
                 for length in range(len(word) - fuzzy.max_edits, len(word) + fuzzy.max_edits + 1):
                     for key in self._buckets(length, word):
                         self._candidates.setdefault(key, []).append(word)
         self._reset()
 
     def _buckets(self, length: int, word: str) -> list[tuple[int, str]]:
-        """Keys of the candidate lists a word of this length is compared with."""
-        if self._fuzzy.max_edits == 1:
-            return [(length, "^" + word[0]), (length, word[-1] + "$")]
-        return [(length, "")]
+        """Keys of the candidate lists a word of this length is compared with.
+
+        One edit leaves the first or the last letter of a word, and from five letters on its first
+        two or its last two: both ends are indexed, and a typo is compared with a handful of
+        vocabulary words instead of all of it.
+        """
+        if self._fuzzy.max_edits != 1:
+            return [(length, "")]
+        end = 2 if length >= 5 else 1
+        return [(length, "^" + word[:end]), (length, word[-end:] + "$")]
 
     def _reset(self):
         self._hits: dict[str, Hit] = {}
@@ -86,24 +89,6 @@ class Lexicon:
         known = self._hits.get(token)
         return known if known is not None else self._judge(token)
 
-    def _candidates_for(self, word: str) -> list[str]:
-        """The vocabulary words a typo `word` is compared with, in the order of its buckets.
-
-        One edit in a word of five letters or more leaves its first two letters or its last two
-        intact: the bucket lists narrowed to those words keep every candidate within one edit,
-        in the same order, so the same one wins, with a few comparisons instead of thirty.
-        """
-        if len(word) < 5 or self._fuzzy.max_edits != 1:
-            return [c for key in self._buckets(len(word), word) for c in self._candidates.get(key, ())]
-        key = (len(word), word[:2], word[-2:])
-        narrowed = self._near_ends.get(key)
-        if narrowed is None:
-            narrowed = self._near_ends[key] = [
-                c for bucket in self._buckets(len(word), word) for c in self._candidates.get(bucket, ())
-                if c[:2] == word[:2] or c[-2:] == word[-2:]
-            ]
-        return narrowed
-
     def _judge(self, token: str) -> Hit | None:
         word = stem(token)
         if word in self._words:
@@ -122,16 +107,19 @@ class Lexicon:
         # Short words only get a missing or extra letter: one changed letter too often makes
         # another word ("suite"/"fuite", "porte"/"forte", "aussi"/"ANSSI").
         long_word = len(word) >= self._fuzzy.long_length
-        candidates = self._candidates_for(word)
-        best = process.extractOne(
+        near = process.extract(
             word,
-            candidates,
+            [c for key in self._buckets(len(word), word) for c in self._candidates.get(key, ())],
             scorer=OSA.distance if long_word else Indel.distance,
             score_cutoff=self._fuzzy.max_edits,
+            limit=None,
         )
-        if best is None:
+        if not near:
             return None
-        return Hit(best[0], round(fuzz.ratio(word, best[0]), 1), long_word)
+        # The closest; among equals, one with the same first letter, then the first alphabetically
+        by_first_letter = self._fuzzy.max_edits == 1
+        corrected = min(near, key=lambda found: (found[1], by_first_letter and found[0][0] != word[0], found[0]))[0]
+        return Hit(corrected, round(fuzz.ratio(word, corrected), 1), long_word)
 
 
 def _is_adjacent_swap(word: str, other: str) -> bool:
