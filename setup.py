@@ -1,7 +1,7 @@
 """Compile the matcher's hot modules with Cython; everything else is declared in pyproject.toml.
 
 The modules stay plain Python (Cython's "pure Python mode"): the `.pxd` file beside each one
-gives Cython its C types. Compiling makes the matcher about 2.5 times faster (bench/match.py); if
+gives Cython its C types. Compiling makes the matcher 2 to 2.5 times faster (bench/match.py); if
 it fails (no C compiler), the package installs and runs uncompiled, with the same results.
 """
 from Cython.Build import cythonize
