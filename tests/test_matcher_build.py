@@ -87,3 +87,15 @@ def test_compiled_and_uncompiled_matchers_agree(tmp_path, matcher):
 
 def test_compiled_and_uncompiled_matchers_agree_on_the_corpus(tmp_path, matcher, dev_records):
     assert_same_outcomes(tmp_path, matcher, dev_records + list(generate(5000, dev_records)))
+
+
+def test_a_full_word_cache_starts_afresh_and_scores_alike(monkeypatch, matcher):
+    """The lexicon forgets its words past a limit (500,000 in use); evidence asked for after that
+    judges the words again."""
+    sessions = list(generate(400, []))
+    expected = [outcome(matcher.score(session)) for session in sessions]
+    monkeypatch.setattr(matchers.lexicon, "_CACHE_LIMIT", 60)
+    forgetful = matchers.load_matcher(KEYWORDS)
+    results = [forgetful.score(session) for session in sessions]
+    assert len(forgetful._lexicon.code_of) < 60 + 200  # started afresh, more than once
+    assert [outcome(result) for result in results] == expected
