@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import takewhile
@@ -27,6 +26,7 @@ import yaml
 from crawler.digest import (Entry, Feeds, HealthProblem, Link, describe_change,
                             describe_registration_closing, describe_start_soon, render)
 from crawler.store import NOT_RELEVANT, open_db, utcnow
+from crawler.territory import in_territory
 
 DEFAULT_PATH = "alerts.yml"
 PATH_VARIABLE = "VEILLE_ALERTS"
@@ -43,11 +43,6 @@ class AlertsConfigError(ValueError):
     """alerts.yml is malformed or needs a missing secret; the message names file, subscriber and field."""
 
 
-def _fold(text: str) -> str:
-    """Case- and accent-insensitive form: 'Île-de-France' and 'ile-de-france' are one region."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
-
-
 @dataclass(frozen=True)
 class Subscriber:
     """One person or channel: where to send (apprise URLs) and which sessions they want."""
@@ -59,13 +54,15 @@ class Subscriber:
     min_score: float | None = None
     maintainer: bool = False
 
+    @property
+    def territory(self) -> str:
+        """Their départements and regions as the canned queries' ``territoire`` ("35,Bretagne")."""
+        return ",".join(self.departements + self.regions)
+
     def covers(self, session: dict) -> bool:
-        """Whether the session's département (one of '73-74') or region is theirs; no filter = all."""
-        if not self.departements and not self.regions:
-            return True
-        codes = set((session.get("departement") or "").split("-"))
-        region = _fold(session.get("region") or "")
-        return bool(codes & set(self.departements)) or any(region == _fold(r) for r in self.regions)
+        """Whether the session is in their territory, by the rule of the feeds their digest links
+        to (crawler/territory.py); no filter = all."""
+        return in_territory(session.get("departement"), session.get("region"), self.territory)
 
     def wants(self, session: dict) -> bool:
         """A relevant, upcoming, scheduled, still published session of their area and score."""
@@ -213,11 +210,10 @@ def _link(session: dict, datasette_url: str) -> Link:
 def _feeds(subscriber: Subscriber, datasette_url: str) -> Feeds | None:
     """The calendar and Atom feed of the subscriber's départements and regions (the canned queries'
     ``territoire``: codes and region names, comma-separated); None for a subscriber of everything."""
-    territory = subscriber.departements + subscriber.regions
-    if not territory:
+    if not subscriber.territory:
         return None
-    query = urlencode({"territoire": ",".join(territory)}, safe=",")
-    return Feeds(", ".join(territory), f"{datasette_url}/veille/calendrier.ics?{query}",
+    query = urlencode({"territoire": subscriber.territory}, safe=",")
+    return Feeds(subscriber.territory.replace(",", ", "), f"{datasette_url}/veille/calendrier.ics?{query}",
                  f"{datasette_url}/veille/nouvelles_sessions.atom?{query}")
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from crawler.alerts import AlertsConfigError, build_digests, health_problems, load_config, send_digests
+from crawler.alerts import AlertsConfigError, Subscriber, build_digests, health_problems, load_config, send_digests
 from crawler.digest import french_date, french_days, french_occurrences, french_span
 from crawler.items import session_id
 from crawler.sources import Source
@@ -408,6 +408,19 @@ subscribers:
 
     assert digests["bretagne"] == {PRIVACY["id"], PRIVACY_ABF["id"], SCRIPT["id"], WEAK["id"]}
     assert digests["everything"] == digests["bretagne"] | {RGPD["id"]}
+
+
+def test_a_subscriber_territory_reads_like_the_feeds_their_digest_links_to():
+    """The digest and its calendar link list the same sessions: a region named in part, a code in
+    any case, one département of a common service (it was an exact region name only)."""
+    subscriber = Subscriber(name="a", urls=("json://localhost",), departements=("2a", "74"), regions=("Auvergne",))
+    assert subscriber.territory == "2a,74,Auvergne"
+    assert subscriber.covers({"departement": "2A", "region": "Corse"})
+    assert subscriber.covers({"departement": "73-74", "region": "Auvergne-Rhône-Alpes"})
+    assert subscriber.covers({"departement": "63", "region": "Auvergne-Rhône-Alpes"})
+    assert not subscriber.covers({"departement": "7", "region": "Bretagne"})
+    assert not subscriber.covers({"departement": None, "region": None})
+    assert Subscriber(name="b", urls=("json://localhost",)).covers({"departement": None, "region": None})
 
 
 # --- reminders ------------------------------------------------------------------------
