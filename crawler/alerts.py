@@ -327,6 +327,12 @@ def _unhealthy(db, runs: list[dict]) -> list[HealthProblem]:
         f"health:{first['source_id']}:{first['run_id']}")]
 
 
+def too_many_failed(failed: int, sources: int, failed_share: float) -> bool:
+    """Whether a crawl saw at least ``failed_share`` of its sources fail: the one rule of the
+    maintainers' digest and of ``veille weekly``'s exit status."""
+    return sources > 0 and failed >= failed_share * sources
+
+
 def _failed_crawl(db, failed_share: float) -> list[HealthProblem]:
     """The last crawl saw at least ``failed_share`` of its sources fail (network down, block…)."""
     last = next(db.query("select id from crawl_runs where status in ('finished', 'failed') order by id desc limit 1"), None)
@@ -336,7 +342,7 @@ def _failed_crawl(db, failed_share: float) -> list[HealthProblem]:
                          [last["id"]]))
     # The store's verdict (health.assess), the one rule of a failed source: no page read.
     failed = [r["source_id"] for r in runs if r["health"] == "failed"]
-    if not runs or len(failed) / len(runs) < failed_share:
+    if not too_many_failed(len(failed), len(runs), failed_share):
         return []
     return [HealthProblem(f"Collecte n° {last['id']}", f"{len(failed)} sources sur {len(runs)} en échec", None,
                           "en échec : " + ", ".join(failed[:20]) + (" …" if len(failed) > 20 else ""),

@@ -9,6 +9,8 @@ import yaml
 from conftest import ROOT
 from crawl_helpers import FAST, TODAY, copy_site, edit, write_sources
 from crawler.sites import SiteServer
+from crawler.alerts import health_problems
+from crawler.store import Store
 from crawler.weekly import exclusive_lock
 from smtp_helpers import SmtpServer, WebhookServer
 
@@ -100,3 +102,16 @@ def test_a_run_where_most_sources_failed_exits_non_zero(setup, tmp_path):
     ])
     result = weekly(dead, setup["db"], setup["config"])
     assert result.returncode != 0 and "2 of 2 sources failed" in result.stderr
+
+
+def test_half_the_sources_failed_is_what_maintainers_are_told_and_exits_non_zero(setup, tmp_path):
+    """One rule for both (failed_share 0.5 by default): at exactly half, the exit status said ok while
+    the maintainers' digest reported the crawl."""
+    half = write_sources(tmp_path / "half.yml", [
+        yaml.safe_load(setup["sources"].read_text(encoding="utf-8"))["sources"][0],
+        {"id": "dead-1", "name": "Hors ligne", "url": "http://127.0.0.1:9/agenda.ics"},
+    ])
+    result = weekly(half, setup["db"], setup["config"])
+    assert result.returncode != 0 and "1 of 2 sources failed" in result.stderr
+    [problem] = health_problems(Store(setup["db"]).db)
+    assert problem.problem == "1 sources sur 2 en échec"
