@@ -1,6 +1,7 @@
 """The ``veille`` command: thin wrappers over the crawler, matcher, store and Datasette."""
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import sys
@@ -162,7 +163,7 @@ def match(jsonl, eval_file, keywords):
             if not line.strip():
                 continue
             try:
-                record = orjson.loads(line)
+                record = orjson.loads(line.removeprefix(codecs.BOM_UTF8) if number == 1 else line)
                 if not isinstance(record, dict):
                     raise ValueError("un objet JSON est attendu")
             except ValueError as error:
