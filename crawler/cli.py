@@ -145,7 +145,7 @@ def alert(db, config, dry_run, today):
 
 @main.command()
 @click.option("--jsonl", "jsonl", type=click.File("rb"), help="Sessions to score, one JSON object per line")
-@click.option("--eval", "eval_file", type=click.File("r", encoding="utf-8"), help="Labelled sessions: print precision, recall, F1")
+@click.option("--eval", "eval_file", type=click.File("r", encoding="utf-8-sig"), help="Labelled sessions: print precision, recall, F1")
 @click.option("--keywords", default=DEFAULT_KEYWORDS, show_default=True, type=click.Path(exists=True, dir_okay=False))
 def match(jsonl, eval_file, keywords):
     """Score sessions for digital privacy (and say why), or evaluate the matcher."""
@@ -209,7 +209,7 @@ def keywords():
 @click.option("--db", default=DEFAULT_DB, show_default=True, help="Database holding the volunteers' triage")
 @click.option("--keywords", "keywords_path", default=DEFAULT_KEYWORDS, show_default=True,
               type=click.Path(exists=True, dir_okay=False))
-@click.option("--dev", "dev_file", type=click.File("r", encoding="utf-8"),
+@click.option("--dev", "dev_file", type=click.File("r", encoding="utf-8-sig"),
               help="Labelled sessions (JSON lines with label) to measure each suggestion on")
 @click.option("--apply", "apply_number", type=int, default=None, metavar="N",
               help="Write suggestion N into keywords.yml (nothing is changed without it)")
@@ -231,7 +231,7 @@ def keywords_suggest(db, keywords_path, dev_file, apply_number):
 @main.command()
 @click.argument("text", required=False)
 @click.option("--ref", default=None, help="Day the page was read (YYYY-MM-DD); default today")
-@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"), help="Lines with id, text, ref")
+@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8-sig"), help="Lines with id, text, ref")
 def dates(text, ref, jsonl):
     """Parse French date words into start/end dates and times."""
     from crawler.frdates import parse_dates

@@ -196,8 +196,10 @@ def test_match_jsonl_scores_each_session_with_its_evidence(tmp_path):
 
 def test_match_jsonl_reads_a_file_saved_with_a_byte_order_mark(tmp_path):
     sessions = tmp_path / "sessions.jsonl"
-    sessions.write_text('{"id": "a", "title": "Vie privée"}\r\n{"id": "b", "title": "Lecture"}\r\n', encoding="utf-8-sig")
+    sessions.write_text('{"id": "a", "title": "Vie privée", "label": 1}\r\n{"id": "b", "title": "Lecture", "label": 0}\r\n',
+                        encoding="utf-8-sig")
     assert [json.loads(line)["id"] for line in veille("match", "--jsonl", str(sessions)).splitlines()] == ["a", "b"]
+    assert "precision 1.000  recall 1.000" in veille("match", "--eval", str(sessions))
 
 
 def test_match_jsonl_names_a_broken_line_and_scores_the_others(tmp_path):
