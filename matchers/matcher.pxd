@@ -7,7 +7,6 @@ cdef class Matcher:
     cdef readonly object keywords
     cdef readonly str version
     cdef readonly double threshold
-    cdef readonly list _fields
+    cdef list _fields
     cdef readonly Lexicon _lexicon
-    cdef readonly Rules _rules
-
+    cdef Rules _rules

@@ -25,7 +25,7 @@ QUOTED_PER_FIELD = 3  # a digest line, not the whole programme: the rest is in `
 class MatchResult:
     """Score, decision and evidence for one session.
 
-    The evidence quotes the original text, which costs a regex pass per field: it is built on
+    The evidence quotes the original text, which costs a pass over each field: it is built on
     first access of `terms`, since a crawl scores many sessions and shows few.
     """
 

@@ -12,7 +12,8 @@ import unicodedata
 
 SENTENCE = "|"
 FIELD = "#"  # between the fields of a session normalised in one pass
-_FIELD_JOIN = " \x1e "
+_JOIN_CHAR = "\x1e"  # folds to FIELD
+_FIELD_JOIN = f" {_JOIN_CHAR} "
 _SPACED_SENTENCE = f" {SENTENCE} "
 
 _SENTENCE_CHARS = ".;!?\n…"  # ends of sentences and programme items ("Jour 1 : ... ; 2) ...")
@@ -37,7 +38,7 @@ def _ascii_table() -> bytes:
         table[ord(char)] = ord(char.lower())
     for char in _SENTENCE_CHARS[:-1]:
         table[ord(char)] = ord(SENTENCE)
-    table[ord(_FIELD_JOIN[1])] = ord(FIELD)
+    table[ord(_JOIN_CHAR)] = ord(FIELD)
     return bytes(table)
 
 
@@ -154,8 +155,8 @@ def tokens(text: str) -> list[str]:
 def field_tokens(texts: list[str]) -> list[str]:
     """Tokens of several texts at once, separated by a `#` token: one normalisation call, not three."""
     joined = _FIELD_JOIN.join(texts)
-    if joined.count(_FIELD_JOIN[1]) >= len(texts):  # a text holding the join's own character
-        joined = _FIELD_JOIN.join(text.replace(_FIELD_JOIN[1], " ") for text in texts)
+    if joined.count(_JOIN_CHAR) >= len(texts):  # a text holding the join's own character
+        joined = _FIELD_JOIN.join(text.replace(_JOIN_CHAR, " ") for text in texts)
     return normalize(joined).split()
 
 
